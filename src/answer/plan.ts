@@ -1,0 +1,40 @@
+import type { RRset } from '../zone/model.js';
+
+// What to answer, before it is put on the wire. The resolver decides it once per
+// (name, type); the wire code encodes it once per EDNS shape and reuses the bytes.
+
+/** Owner value meaning "the question name, exactly as the client wrote it" (RFC 4592 synthesis). */
+export const QUESTION_OWNER = null;
+
+export interface SectionEntry {
+  /** Owner in wire form as written in the zone, or QUESTION_OWNER. */
+  owner: string | typeof QUESTION_OWNER;
+  rrset: RRset;
+  /** Replaces every record's TTL: the negative-caching TTL of an SOA in authority. */
+  ttl?: number;
+}
+
+export interface AnswerPlan {
+  rcode: number;
+  authoritative: boolean;
+  answer: SectionEntry[];
+  authority: SectionEntry[];
+  additional: SectionEntry[];
+  /** The glue in `additional` must fit, or the response is truncated (RFC 9471). */
+  glueRequired: boolean;
+}
+
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  /** Extended (RFC 6891): upper 8 bits go in the OPT record. */
+  BADVERS: 16,
+} as const;
+
+export function emptyPlan(rcode: number, authoritative: boolean): AnswerPlan {
+  return { rcode, authoritative, answer: [], authority: [], additional: [], glueRequired: false };
+}

@@ -1,0 +1,4 @@
+/** The work ran and found problems (zone errors, a failed check). */
+export const EXIT_PROBLEMS = 1;
+/** The command line or configuration was wrong. */
+export const EXIT_USAGE = 2;

@@ -1,0 +1,49 @@
+// The `flipdns` command. Every sub-command fails with one line on stderr and a
+// non-zero exit: 1 when the work found problems, 2 for bad usage.
+
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
+import { EXIT_USAGE } from './exit-codes.js';
+import { serveCommand } from './serve.js';
+import { zoneCheckCommand } from './zone-check.js';
+
+
+export function buildProgram(): Command {
+  const program = new Command('flipdns')
+    .description('Authoritative DNS server for DNS-based failover')
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(message.split('\n')[0] + '\n') });
+
+  const serve = program.command('serve').description('serve the zones over UDP and TCP, with /metrics and /healthz over HTTP');
+  serve.addOption(new Option(`${CONFIG_FILE_FLAG} <FILE>`, 'JSON config file with the settings below').env(CONFIG_FILE_ENV));
+  for (const key of Object.keys(SCHEMA) as ConfigKey[]) {
+    serve.addOption(new Option(`${flagFor(key)} <${SCHEMA[key].arg}>`, SCHEMA[key].description).env(envFor(key)));
+  }
+  serve.action(async (flags: Record<string, string>) => serveCommand(flags));
+
+  const zone = program.command('zone').description('zone files');
+  zone
+    .command('check')
+    .argument('[dir]', 'folder of zone files', 'zones')
+    .description('load every *.zone file and print each error as file:line: message')
+    .action((dir: string) => zoneCheckCommand(dir));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`flipdns: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+// The Prometheus view of a worker. Per-query figures live in QueryStats and
+// are copied into prom-client only when /metrics is scraped.
+
+import { Counter, Gauge, collectDefaultMetrics, register } from 'prom-client';
+import type { QueryStats } from './query-stats.js';
+
+export interface ZoneFigures {
+  /** Records per zone, by zone name. */
+  records(): Iterable<[string, number]>;
+  cacheEntries(): number;
+  cacheOverflows(): number;
+}
+
+export interface ServerMetrics {
+  zoneReloads: Counter<'result'>;
+  zoneFileFailures: Counter;
+}
+
+let created: ServerMetrics | undefined;
+
+/** Registers the server's metrics in prom-client's global registry (which cluster aggregation reads). */
+export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): ServerMetrics {
+  if (created !== undefined) return created;
+  collectDefaultMetrics({ prefix: 'flipdns_' });
+  new Counter({
+    name: 'flipdns_queries_total',
+    help: 'DNS queries answered, by transport, query type and response code.',
+    labelNames: ['transport', 'qtype', 'rcode'],
+    collect() {
+      this.reset();
+      stats.forEachQueryCount((transport, qtype, rcode, value) => this.inc({ transport, qtype, rcode }, value));
+    },
+  });
+  counterFrom('flipdns_answer_cache_hits_total', 'Queries answered from a precompiled response.', () => stats.cacheHits);
+  counterFrom('flipdns_answer_cache_misses_total', 'Queries that needed a lookup and an encoding.', () => stats.cacheMisses);
+  counterFrom('flipdns_answer_cache_overflows_total', 'Times the answer cache was emptied because it was full.', () => zones.cacheOverflows());
+  counterFrom('flipdns_dropped_packets_total', 'Packets given no answer (shorter than a header, or responses).', () => stats.dropped);
+  new Gauge({
+    name: 'flipdns_answer_cache_entries',
+    help: 'Precompiled responses held.',
+    collect() {
+      this.set(zones.cacheEntries());
+    },
+  });
+  new Gauge({
+    name: 'flipdns_zone_records',
+    help: 'Records loaded, by zone.',
+    labelNames: ['zone'],
+    aggregator: 'max',
+    collect() {
+      this.reset();
+      for (const [zone, count] of zones.records()) this.set({ zone }, count);
+    },
+  });
+  created = {
+    zoneReloads: new Counter({ name: 'flipdns_zone_reloads_total', help: 'Zone set reloads, by result (ok, or partial when a file failed and kept its old zone).', labelNames: ['result'], aggregator: 'max' }),
+    zoneFileFailures: new Counter({ name: 'flipdns_zone_load_failures_total', help: 'Zone files that failed to load (start or reload).', aggregator: 'max' }),
+  };
+  return created;
+}
+
+function counterFrom(name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+export { register as metricsRegistry };

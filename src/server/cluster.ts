@@ -1,0 +1,71 @@
+// `--workers N`: N processes share the DNS port (the primary hands each worker
+// the same listening sockets), while the primary alone serves HTTP and sums the
+// workers' metrics. Node 20 has no SO_REUSEPORT for UDP, so cluster it is.
+
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { startHttpServer } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { startInstance } from './instance.js';
+
+const CONFIG_ENV = 'FLIPDNS_WORKER_CONFIG';
+const RELOAD = 'flipdns:reload';
+const READY = 'flipdns:ready';
+/** A worker that keeps crashing is not restarted faster than this. */
+const RESTART_DELAY_MS = 1000;
+
+export function isClusterWorker(): boolean {
+  return cluster.isWorker && process.env[CONFIG_ENV] !== undefined;
+}
+
+export async function runPrimary(config: Config, log: Logger): Promise<void> {
+  const ready = new Set<Worker>();
+  let stopping = false;
+  const fork = (): Worker => {
+    const worker = cluster.fork({ [CONFIG_ENV]: JSON.stringify(config) });
+    worker.on('message', (message) => {
+      if (message === READY) ready.add(worker);
+    });
+    return worker;
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker);
+    if (stopping) return;
+    log.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting another');
+    setTimeout(fork, RESTART_DELAY_MS);
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+
+  const aggregator = new AggregatorRegistry();
+  if (config.httpPort !== 0) {
+    await startHttpServer(config.httpHost, config.httpPort, {
+      metrics: async () => ({ contentType: aggregator.contentType, body: await (await aggregator.clusterMetrics()).toString() }),
+      health: () => ({ healthy: ready.size > 0, instance: config.id, workers: config.workers, workersReady: ready.size }),
+    });
+  }
+  process.on('SIGHUP', () => {
+    log.info('reloading zones in every worker');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(RELOAD);
+  });
+  const stop = (): void => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+export async function runWorker(config: Config, log: Logger): Promise<void> {
+  const instance = await startInstance(config, log, { serveHttp: false });
+  process.on('message', (message) => {
+    if (message === RELOAD) instance.reload();
+  });
+  process.send?.(READY);
+}
+
+/** The configuration the primary validated and handed down. */
+export function workerConfig(): Config {
+  return JSON.parse(process.env[CONFIG_ENV]!) as Config;
+}

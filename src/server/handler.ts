@@ -1,0 +1,138 @@
+// One query in, one response out, for UDP and TCP alike. The hot path is a
+// header/question parse, two Map lookups and one buffer copy with the ID, RD/CD
+// flags and question spelling patched in; everything else (lookup, encoding)
+// happens once per distinct question and is cached.
+
+import { resolve } from '../answer/lookup.js';
+import { type AnswerPlan, RCODE, emptyPlan } from '../answer/plan.js';
+import type { ZoneSet } from '../answer/zoneset.js';
+import { type QueryStats, type Transport, UDP } from '../metrics/query-stats.js';
+import { CLASS_CH, CLASS_IN } from '../zone/model.js';
+import { TYPE } from '../zone/types.js';
+import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
+import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
+import { AnswerCache, type CachedAnswer } from './cache.js';
+import { type ServerIdentity, chaosPlan } from './chaos.js';
+
+const TYPE_AXFR = 252;
+const TYPE_IXFR = 251;
+const FLAG_RD = 0x01;
+const FLAG_CD = 0x10;
+
+export interface HandlerOptions {
+  identity: ServerIdentity;
+  /** Our EDNS UDP payload size: advertised, and the cap on UDP responses. */
+  ednsPayload: number;
+  cacheEntries: number;
+  /** Called for a sampled share of queries (0 = none). */
+  queryLogSample: number;
+  logQuery?: (entry: { qname: string; qtype: number; qclass: number; rcode: number; transport: Transport; cached: boolean }) => void;
+}
+
+export class QueryHandler {
+  private zones: ZoneSet;
+  readonly cache: AnswerCache;
+  private readonly query: ParsedQuery = newParsedQuery();
+  private readonly edns: EdnsReply;
+
+  constructor(zones: ZoneSet, private readonly options: HandlerOptions, private readonly stats: QueryStats) {
+    this.zones = zones;
+    this.cache = new AnswerCache(options.cacheEntries);
+    this.edns = { payload: options.ednsPayload };
+  }
+
+  get zoneSet(): ZoneSet {
+    return this.zones;
+  }
+
+  /** Swaps in a new zone set; every cached answer may depend on the old one. */
+  setZones(zones: ZoneSet): void {
+    this.zones = zones;
+    this.cache.clear();
+  }
+
+  /**
+   * The response to `msg`, with `prefix` bytes left free in front (2 for TCP's
+   * length), or undefined when the packet deserves no answer.
+   */
+  handle(msg: Buffer, transport: Transport, prefix: number): Buffer | undefined {
+    const q = this.query;
+    const problem = parseQuery(msg, q);
+    if (problem !== QueryProblem.None) return this.reject(msg, problem, transport, prefix);
+
+    const limit = transport !== UDP ? MAX_MESSAGE : q.hasEdns ? Math.min(q.ednsPayload, this.edns.payload) : 512;
+    if (q.hasEdns && q.ednsVersion > 0) {
+      return this.finish(msg, this.encode(emptyPlan(RCODE.BADVERS, false), limit), RCODE.BADVERS, transport, prefix, false);
+    }
+
+    const typeAndClass = (q.qclass << 16) | q.qtype;
+    let entry = this.cache.get(q.hasEdns, typeAndClass, q.qkey);
+    const cached = entry !== undefined;
+    if (entry === undefined) {
+      this.stats.cacheMisses++;
+      const plan = this.plan(q);
+      entry = { full: this.encode(plan, MAX_MESSAGE), rcode: plan.rcode, plan };
+      this.cache.set(q.hasEdns, typeAndClass, q.qkey, entry);
+    } else {
+      this.stats.cacheHits++;
+    }
+    const bytes = entry.full.length <= limit ? entry.full : this.truncatedFor(entry, limit);
+    return this.finish(msg, bytes, entry.rcode, transport, prefix, cached);
+  }
+
+  private plan(q: ParsedQuery): AnswerPlan {
+    if (q.qclass === CLASS_CH) return chaosPlan(q.qkey, q.qtype, this.options.identity);
+    // Zone transfers are not offered: secondaries are fed by the shared store, not AXFR.
+    if (q.qclass !== CLASS_IN || q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) return emptyPlan(RCODE.REFUSED, false);
+    if (q.qtype === TYPE.OPT) return emptyPlan(RCODE.FORMERR, false);
+    return resolve(this.zones, q.qkey, q.qtype);
+  }
+
+  private encode(plan: AnswerPlan, limit: number): Buffer {
+    const q = this.query;
+    return encodeResponse(plan, { wire: q.qkey, qtype: q.qtype, qclass: q.qclass }, q.hasEdns ? this.edns : undefined, limit);
+  }
+
+  private truncatedFor(entry: CachedAnswer, limit: number): Buffer {
+    entry.truncated ??= new Map();
+    let bytes = entry.truncated.get(limit);
+    if (bytes === undefined) {
+      bytes = this.encode(entry.plan, limit);
+      entry.truncated.set(limit, bytes);
+    }
+    return bytes;
+  }
+
+  private finish(msg: Buffer, bytes: Buffer, rcode: number, transport: Transport, prefix: number, cached: boolean): Buffer {
+    const q = this.query;
+    const out = Buffer.allocUnsafe(prefix + bytes.length);
+    bytes.copy(out, prefix);
+    if (prefix !== 0) out.writeUInt16BE(bytes.length, 0);
+    out[prefix] = msg[0];
+    out[prefix + 1] = msg[1];
+    out[prefix + 2] |= msg[2] & FLAG_RD;
+    out[prefix + 3] |= msg[3] & FLAG_CD;
+    // The question goes back as the client spelled it (0x20 case randomisation, RFC 5452 §9.1).
+    msg.copy(out, prefix + HEADER_LENGTH, HEADER_LENGTH, q.questionEnd - 4);
+    this.stats.count(transport, q.qtype, rcode);
+    if (this.options.queryLogSample > 0 && Math.random() < this.options.queryLogSample) {
+      this.options.logQuery?.({ qname: q.qkey, qtype: q.qtype, qclass: q.qclass, rcode, transport, cached });
+    }
+    return out;
+  }
+
+  private reject(msg: Buffer, problem: QueryProblem, transport: Transport, prefix: number): Buffer | undefined {
+    if (problem === QueryProblem.Drop) {
+      this.stats.dropped++;
+      return undefined;
+    }
+    const rcode = problem === QueryProblem.NotImp ? RCODE.NOTIMP : RCODE.FORMERR;
+    const bytes = encodeError(msg, rcode, this.query.questionEnd);
+    this.stats.count(transport, this.query.questionEnd > 0 ? this.query.qtype : 0, rcode);
+    if (prefix === 0) return bytes;
+    const out = Buffer.allocUnsafe(prefix + bytes.length);
+    out.writeUInt16BE(bytes.length, 0);
+    bytes.copy(out, prefix);
+    return out;
+  }
+}
