@@ -58,6 +58,8 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
 }
 
 export async function runWorker(config: Config, log: Logger): Promise<void> {
+  // Constructing one installs the worker's side of prom-client's metrics exchange.
+  new AggregatorRegistry();
   const instance = await startInstance(config, log, { serveHttp: false });
   process.on('message', (message) => {
     if (message === RELOAD) instance.reload();

@@ -1,0 +1,166 @@
+// End to end: the real `flipdns serve` process, asked by dig and by a dns2 client.
+
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryTcp, queryTcpPipelined, queryUdp } from '../helpers/dns.js';
+import { BIN, type FlipdnsHandle, REPO, startFlipdns } from '../helpers/flipdns.js';
+import { OTHER_ZONE, RULES_ZONE, zoneDir } from '../helpers/zones.js';
+
+const run = promisify(execFile);
+
+async function dig(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args]);
+  return stdout;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('flipdns serve on the example zones', () => {
+  let server: FlipdnsHandle;
+  beforeAll(async () => {
+    server = await startFlipdns(join(REPO, 'zones'));
+  });
+  afterAll(() => server?.stop());
+
+  it('answers dig with AA over UDP and TCP', async () => {
+    for (const transport of ['+notcp', '+tcp']) {
+      const out = await dig(server.port, transport, '+norec', 'www.example.test', 'A');
+      expect(out).toMatch(/status: NOERROR/);
+      expect(out).toMatch(/flags: qr aa;/);
+      expect(out).toMatch(/^www\.example\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.\d+$/m);
+    }
+  });
+
+  it('answers a dns2 client', async () => {
+    const { default: DNS } = await import('dns2');
+    const udp = DNS.UDPClient({ dns: '127.0.0.1', port: server.port });
+    const answer = await udp('www.example.test', 'A');
+    expect(answer.answers.map((a: { address?: string }) => a.address)).toEqual(expect.arrayContaining([expect.stringMatching(/^192\.0\.2\./)]));
+    const tcp = DNS.TCPClient({ dns: '127.0.0.1', port: server.port });
+    const overTcp = await tcp('www.example.test', 'A');
+    expect(overTcp.answers.length).toBeGreaterThan(0);
+  });
+
+  it('names the instance over CHAOS TXT', async () => {
+    expect(await dig(server.port, '+short', 'CH', 'TXT', 'id.server')).toBe('"test-instance"\n');
+  });
+
+  it('refuses names outside its zones', async () => {
+    expect(await dig(server.port, 'www.example.com')).toMatch(/status: REFUSED/);
+  });
+
+  it('serves /healthz and /metrics', async () => {
+    const health = await fetch(`http://127.0.0.1:${server.httpPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ healthy: true, instance: 'test-instance' });
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/flipdns_queries_total\{transport="udp",qtype="A",rcode="NOERROR"\} \d+/);
+    expect(metrics).toMatch(/flipdns_zone_records\{zone="example\.test\."\} \d+/);
+    expect(metrics).toMatch(/flipdns_answer_cache_hits_total \d+/);
+    expect(metrics).toMatch(/flipdns_zone_reloads_total\{result="ok"\} 1/);
+  });
+});
+
+describe('flipdns serve: TCP and reload', () => {
+  let server: FlipdnsHandle;
+  let dir: string;
+  beforeAll(async () => {
+    dir = zoneDir({ 'example.test.zone': RULES_ZONE, 'other.test.zone': OTHER_ZONE });
+    server = await startFlipdns(dir, ['--tcp-idle-timeout', '500']);
+  });
+  afterAll(() => server?.stop());
+
+  it('answers pipelined TCP queries in order, with the same answers as UDP', async () => {
+    const names = ['www.example.test', 'nothere.example.test', 'chain.example.test', 'a.wild.example.test'];
+    const tcp = await queryTcpPipelined(server.port, names.map((name, i) => ({ name, id: 100 + i })));
+    expect(tcp.map((r) => r.raw.readUInt16BE(0))).toEqual([100, 101, 102, 103]);
+    for (const [i, name] of names.entries()) {
+      const udp = await queryUdp(server.port, { name, id: 100 + i });
+      expect(tcp[i].raw).toEqual(udp.raw);
+    }
+  });
+
+  it('truncates over UDP without EDNS and answers in full over TCP', async () => {
+    const udp = await queryUdp(server.port, { name: 'big.example.test', type: 'TXT' });
+    expect(udp.packet!.flag_tc).toBe(true);
+    const out = await dig(server.port, '+noedns', 'big.example.test', 'TXT');
+    expect(out).toMatch(/Truncated, retrying in TCP mode/);
+    expect(out).toMatch(/ANSWER: 3,/);
+    const tcp = await queryTcp(server.port, { name: 'big.example.test', type: 'TXT' });
+    expect(tcp.packet!.answers).toHaveLength(3);
+  });
+
+  it('closes idle TCP connections after the idle timeout', async () => {
+    const { connect } = await import('node:net');
+    const socket = connect(server.port, '127.0.0.1');
+    // The server is started with a 500 ms idle timeout; the test's own timeout is far longer.
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(socket.bytesRead).toBe(0);
+  });
+
+  it('reloads on SIGHUP, and keeps the old zone serving when the new file is broken', async () => {
+    const ask = async (): Promise<string | undefined> => ((await queryUdp(server.port, { name: 'www.other.test' })).packet!.answers![0] as { data?: string } | undefined)?.data;
+    expect(await ask()).toBe('198.51.100.7');
+
+    writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE.replace('198.51.100.7', '198.51.100.8'));
+    process.kill(server.pid, 'SIGHUP');
+    await waitFor(async () => (await ask()) === '198.51.100.8', 'the reloaded answer');
+
+    writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE.replace('198.51.100.7', '198.51.100.999'));
+    process.kill(server.pid, 'SIGHUP');
+    await waitFor(async () => server.logs.some((line) => line.includes('other.test.zone:4:')), 'the zone error in the log');
+    expect(await ask()).toBe('198.51.100.8');
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/flipdns_zone_load_failures_total 1/);
+    expect(metrics).toMatch(/flipdns_zone_reloads_total\{result="partial"\} 1/);
+  });
+});
+
+describe('flipdns serve --workers 2', () => {
+  it('shares the port between workers and sums their metrics', async () => {
+    const server = await startFlipdns(join(REPO, 'zones'), ['--workers', '2']);
+    try {
+      for (let i = 0; i < 20; i++) expect((await queryUdp(server.port, { name: 'www.example.test' })).packet!.flag_aa).toBe(true);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status === 200, 'both workers ready');
+      const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      const answered = [...metrics.matchAll(/flipdns_queries_total\{[^}]*\} (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(answered).toBeGreaterThanOrEqual(21);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('flipdns command line', () => {
+  it('zone check prints file:line: errors and exits 1', async () => {
+    const dir = zoneDir({ 'bad.test.zone': '$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nwww A 300.1.2.3\n' });
+    const result = await run(process.execPath, [BIN, 'zone', 'check', dir]).catch((err: { code: number; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 1 });
+    expect((result as { stderr: string }).stderr).toMatch(/^bad\.test\.zone:4: /m);
+  });
+
+  it('zone check passes the example zones', async () => {
+    const { stdout } = await run(process.execPath, [BIN, 'zone', 'check', join(REPO, 'zones')]);
+    expect(stdout).toMatch(/^OK$/m);
+  });
+
+  it('rejects a bad flag value with one line and exit 2', async () => {
+    const result = await run(process.execPath, [BIN, 'serve', '--port', 'seventy']).catch((err: { code: number; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 2, stderr: 'flipdns: --port: must be an integer from 1 to 65535 (got "seventy")\n' });
+  });
+
+  it('rejects an unknown option with one line and exit 2', async () => {
+    const result = await run(process.execPath, [BIN, 'serve', '--prot', '53']).catch((err: { code: number; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 2 });
+    expect((result as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
