@@ -5,16 +5,17 @@
 import type { RRset, Zone, ZoneNode } from '../zone/model.js';
 import { isAtOrBelow } from '../zone/name.js';
 import { TYPE } from '../zone/types.js';
-import { type AnswerPlan, QUESTION_OWNER, RCODE, emptyPlan } from './plan.js';
+import { type AnswerPlan, EDE_NOT_AUTHORITATIVE, QUESTION_OWNER, RCODE, emptyPlan } from './plan.js';
 import type { ZoneSet } from './zoneset.js';
 
 /** Longest CNAME chain followed; a chain this long is a misconfiguration, not an answer. */
 const MAX_CHAIN = 16;
 const WILDCARD_LABEL = '\x01*';
+const ADDRESS_TYPES = [TYPE.A, TYPE.AAAA];
 
 export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan {
   let zone = zones.findZone(qkey);
-  if (zone === undefined) return emptyPlan(RCODE.REFUSED, false);
+  if (zone === undefined) return refusedPlan();
   const plan = emptyPlan(RCODE.NOERROR, true);
   let key = qkey;
   // How the name being looked up is spelled on the wire: the question for the
@@ -53,7 +54,8 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
     const rrset = node.rrsets.get(qtype);
     if (rrset !== undefined) {
       plan.answer.push({ owner, rrset });
-      addPositiveExtras(plan, zone);
+      // DS at a cut is the parent's data about the child: NSD adds nothing to it.
+      if (!node.delegation) addPositiveExtras(plan, zone);
       return plan;
     }
     const cname = node.rrsets.get(TYPE.CNAME);
@@ -72,6 +74,12 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
     key = target;
     spelling = cname.rdatas[0];
   }
+}
+
+export function refusedPlan(): AnswerPlan {
+  const plan = emptyPlan(RCODE.REFUSED, false);
+  plan.extendedError = EDE_NOT_AUTHORITATIVE;
+  return plan;
 }
 
 /**
@@ -129,19 +137,21 @@ function addPositiveExtras(plan: AnswerPlan, zone: Zone): void {
 }
 
 /**
- * Adds the A and AAAA sets of in-zone NS, MX and SRV targets to additional.
- * Returns whether any of them lies at or below `glueBelow` (in-domain glue).
+ * Adds the A and AAAA sets of in-zone NS, MX and SRV targets to additional,
+ * each once and none already in the answer. Returns whether any of them lies at
+ * or below `glueBelow` (in-domain glue).
  */
 function addTargetAddresses(plan: AnswerPlan, zone: Zone, rrset: RRset, glueBelow?: string): boolean {
   if (rrset.type !== TYPE.NS && rrset.type !== TYPE.MX && rrset.type !== TYPE.SRV) return false;
+  const present = (addresses: RRset): boolean => plan.additional.some((entry) => entry.rrset === addresses) || plan.answer.some((entry) => entry.rrset === addresses);
   let inDomainGlue = false;
   for (const target of rrset.targets!) {
     if (!isAtOrBelow(target, zone.key)) continue;
     const node = zone.nodes.get(target);
-    if (node === undefined || plan.additional.some((entry) => entry.rrset === node.rrsets.get(TYPE.A) || entry.rrset === node.rrsets.get(TYPE.AAAA))) continue;
-    for (const type of [TYPE.A, TYPE.AAAA]) {
+    if (node === undefined) continue;
+    for (const type of ADDRESS_TYPES) {
       const addresses = node.rrsets.get(type);
-      if (addresses === undefined) continue;
+      if (addresses === undefined || present(addresses)) continue;
       plan.additional.push({ owner: node.wire, rrset: addresses });
       if (glueBelow !== undefined && isAtOrBelow(target, glueBelow)) inDomainGlue = true;
     }

@@ -22,6 +22,8 @@ export interface AnswerPlan {
   additional: SectionEntry[];
   /** The glue in `additional` must fit, or the response is truncated (RFC 9471). */
   glueRequired: boolean;
+  /** Extended DNS Error info-code (RFC 8914) for EDNS responses. */
+  extendedError?: number;
 }
 
 export const RCODE = {
@@ -34,6 +36,9 @@ export const RCODE = {
   /** Extended (RFC 6891): upper 8 bits go in the OPT record. */
   BADVERS: 16,
 } as const;
+
+/** RFC 8914 §4.21: the server is not authoritative for the name asked. */
+export const EDE_NOT_AUTHORITATIVE = 20;
 
 export function emptyPlan(rcode: number, authoritative: boolean): AnswerPlan {
   return { rcode, authoritative, answer: [], authority: [], additional: [], glueRequired: false };

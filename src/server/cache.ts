@@ -1,5 +1,5 @@
 // Precompiled responses, as NSD keeps them: one encoded answer per (question
-// name, type, class, EDNS or not), reused for every query that asks it with only
+// name, type, class, EDNS shape), reused for every query that asks it with only
 // the ID, flags and question spelling patched. Lookups are two Map gets with no
 // key building, so a hit allocates nothing but the outgoing buffer.
 
@@ -14,8 +14,12 @@ export interface CachedAnswer {
   truncated?: Map<number, Buffer>;
 }
 
+/** No EDNS, EDNS, EDNS with DO: each gets a different OPT record, or none. */
+export const EDNS_SHAPES = 3;
+export type EdnsShape = 0 | 1 | 2;
+
 export class AnswerCache {
-  private readonly shapes = [new Map<number, Map<string, CachedAnswer>>(), new Map<number, Map<string, CachedAnswer>>()];
+  private readonly shapes = Array.from({ length: EDNS_SHAPES }, () => new Map<number, Map<string, CachedAnswer>>());
   private entries = 0;
   /** Times the cache was emptied because it was full. */
   overflows = 0;
@@ -27,16 +31,16 @@ export class AnswerCache {
     return this.entries;
   }
 
-  get(edns: boolean, typeAndClass: number, qkey: string): CachedAnswer | undefined {
-    return this.shapes[edns ? 1 : 0].get(typeAndClass)?.get(qkey);
+  get(shape: EdnsShape, typeAndClass: number, qkey: string): CachedAnswer | undefined {
+    return this.shapes[shape].get(typeAndClass)?.get(qkey);
   }
 
-  set(edns: boolean, typeAndClass: number, qkey: string, answer: CachedAnswer): void {
+  set(shape: EdnsShape, typeAndClass: number, qkey: string, answer: CachedAnswer): void {
     if (this.entries >= this.maxEntries) {
       this.clear();
       this.overflows++;
     }
-    const byType = this.shapes[edns ? 1 : 0];
+    const byType = this.shapes[shape];
     let byName = byType.get(typeAndClass);
     if (byName === undefined) {
       byName = new Map();

@@ -3,7 +3,7 @@
 // flags and question spelling patched in; everything else (lookup, encoding)
 // happens once per distinct question and is cached.
 
-import { resolve } from '../answer/lookup.js';
+import { refusedPlan, resolve } from '../answer/lookup.js';
 import { type AnswerPlan, RCODE, emptyPlan } from '../answer/plan.js';
 import type { ZoneSet } from '../answer/zoneset.js';
 import { type QueryStats, type Transport, UDP } from '../metrics/query-stats.js';
@@ -11,7 +11,7 @@ import { CLASS_CH, CLASS_IN } from '../zone/model.js';
 import { TYPE } from '../zone/types.js';
 import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
 import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
-import { AnswerCache, type CachedAnswer } from './cache.js';
+import { AnswerCache, type CachedAnswer, type EdnsShape } from './cache.js';
 import { type ServerIdentity, chaosPlan } from './chaos.js';
 
 const TYPE_AXFR = 252;
@@ -33,12 +33,13 @@ export class QueryHandler {
   private zones: ZoneSet;
   readonly cache: AnswerCache;
   private readonly query: ParsedQuery = newParsedQuery();
-  private readonly edns: EdnsReply;
+  /** The OPT reply per EDNS shape; index 0, no EDNS, has none. */
+  private readonly ednsReplies: Array<EdnsReply | undefined>;
 
   constructor(zones: ZoneSet, private readonly options: HandlerOptions, private readonly stats: QueryStats) {
     this.zones = zones;
     this.cache = new AnswerCache(options.cacheEntries);
-    this.edns = { payload: options.ednsPayload };
+    this.ednsReplies = [undefined, { payload: options.ednsPayload, dnssecOk: false }, { payload: options.ednsPayload, dnssecOk: true }];
   }
 
   get zoneSet(): ZoneSet {
@@ -60,44 +61,45 @@ export class QueryHandler {
     const problem = parseQuery(msg, q);
     if (problem !== QueryProblem.None) return this.reject(msg, problem, transport, prefix);
 
-    const limit = transport !== UDP ? MAX_MESSAGE : q.hasEdns ? Math.min(q.ednsPayload, this.edns.payload) : 512;
+    const limit = transport !== UDP ? MAX_MESSAGE : q.hasEdns ? Math.min(q.ednsPayload, this.options.ednsPayload) : 512;
+    const shape: EdnsShape = q.hasEdns ? (q.dnssecOk ? 2 : 1) : 0;
     if (q.hasEdns && q.ednsVersion > 0) {
-      return this.finish(msg, this.encode(emptyPlan(RCODE.BADVERS, false), limit), RCODE.BADVERS, transport, prefix, false);
+      return this.finish(msg, this.encode(emptyPlan(RCODE.BADVERS, false), shape, limit), RCODE.BADVERS, transport, prefix, false);
     }
 
     const typeAndClass = (q.qclass << 16) | q.qtype;
-    let entry = this.cache.get(q.hasEdns, typeAndClass, q.qkey);
+    let entry = this.cache.get(shape, typeAndClass, q.qkey);
     const cached = entry !== undefined;
     if (entry === undefined) {
       this.stats.cacheMisses++;
       const plan = this.plan(q);
-      entry = { full: this.encode(plan, MAX_MESSAGE), rcode: plan.rcode, plan };
-      this.cache.set(q.hasEdns, typeAndClass, q.qkey, entry);
+      entry = { full: this.encode(plan, shape, MAX_MESSAGE), rcode: plan.rcode, plan };
+      this.cache.set(shape, typeAndClass, q.qkey, entry);
     } else {
       this.stats.cacheHits++;
     }
-    const bytes = entry.full.length <= limit ? entry.full : this.truncatedFor(entry, limit);
+    const bytes = entry.full.length <= limit ? entry.full : this.truncatedFor(entry, shape, limit);
     return this.finish(msg, bytes, entry.rcode, transport, prefix, cached);
   }
 
   private plan(q: ParsedQuery): AnswerPlan {
     if (q.qclass === CLASS_CH) return chaosPlan(q.qkey, q.qtype, this.options.identity);
     // Zone transfers are not offered: secondaries are fed by the shared store, not AXFR.
-    if (q.qclass !== CLASS_IN || q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) return emptyPlan(RCODE.REFUSED, false);
+    if (q.qclass !== CLASS_IN || q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) return refusedPlan();
     if (q.qtype === TYPE.OPT) return emptyPlan(RCODE.FORMERR, false);
     return resolve(this.zones, q.qkey, q.qtype);
   }
 
-  private encode(plan: AnswerPlan, limit: number): Buffer {
+  private encode(plan: AnswerPlan, shape: EdnsShape, limit: number): Buffer {
     const q = this.query;
-    return encodeResponse(plan, { wire: q.qkey, qtype: q.qtype, qclass: q.qclass }, q.hasEdns ? this.edns : undefined, limit);
+    return encodeResponse(plan, { wire: q.qkey, qtype: q.qtype, qclass: q.qclass }, this.ednsReplies[shape], limit);
   }
 
-  private truncatedFor(entry: CachedAnswer, limit: number): Buffer {
+  private truncatedFor(entry: CachedAnswer, shape: EdnsShape, limit: number): Buffer {
     entry.truncated ??= new Map();
     let bytes = entry.truncated.get(limit);
     if (bytes === undefined) {
-      bytes = this.encode(entry.plan, limit);
+      bytes = this.encode(entry.plan, shape, limit);
       entry.truncated.set(limit, bytes);
     }
     return bytes;

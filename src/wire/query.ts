@@ -27,12 +27,14 @@ export interface ParsedQuery {
   questionEnd: number;
   hasEdns: boolean;
   ednsVersion: number;
+  /** The DO bit, which the response must copy (RFC 3225 §3). */
+  dnssecOk: boolean;
   /** Requestor's UDP payload size, raised to 512 (RFC 6891 §6.2.5). */
   ednsPayload: number;
 }
 
 export function newParsedQuery(): ParsedQuery {
-  return { opcode: 0, qkey: '', qtype: 0, qclass: 0, questionEnd: 0, hasEdns: false, ednsVersion: 0, ednsPayload: 512 };
+  return { opcode: 0, qkey: '', qtype: 0, qclass: 0, questionEnd: 0, hasEdns: false, ednsVersion: 0, dnssecOk: false, ednsPayload: 512 };
 }
 
 const foldScratch = Buffer.alloc(MAX_NAME_LENGTH);
@@ -43,6 +45,7 @@ export function parseQuery(msg: Buffer, q: ParsedQuery): QueryProblem {
   q.opcode = (msg[2] >> 3) & 0x0f;
   q.hasEdns = false;
   q.ednsVersion = 0;
+  q.dnssecOk = false;
   q.ednsPayload = 512;
   q.questionEnd = 0;
   if (q.opcode !== 0) return QueryProblem.NotImp;
@@ -101,6 +104,7 @@ function readRecords(msg: Buffer, q: ParsedQuery, skipped: number, additional: n
       q.hasEdns = true;
       q.ednsPayload = Math.max(512, msg.readUInt16BE(nameEnd + 2));
       q.ednsVersion = msg[nameEnd + 5];
+      q.dnssecOk = (msg[nameEnd + 6] & 0x80) !== 0;
     }
     pos = rdEnd;
   }

@@ -33,7 +33,14 @@ export interface Question {
 export interface EdnsReply {
   /** Our own UDP payload size, advertised in the OPT CLASS. */
   payload: number;
+  /** Copied from the query (RFC 3225 §3). */
+  dnssecOk: boolean;
 }
+
+const OPTION_EDE = 15;
+/** Option code, length and info-code of an Extended DNS Error with no text. */
+const EDE_LENGTH = 6;
+const FLAG_DO = 0x8000;
 
 // Room for a full message plus one maximal record past it, which is where
 // writing stops to check the limit.
@@ -138,7 +145,8 @@ function nameLength(wire: string, start: number): number {
  */
 export function encodeResponse(plan: AnswerPlan, question: Question, edns: EdnsReply | undefined, limit: number): Buffer {
   const w = new MessageWriter(scratch);
-  const room = limit - (edns === undefined ? 0 : OPT_LENGTH);
+  const optLength = edns === undefined ? 0 : OPT_LENGTH + (plan.extendedError === undefined ? 0 : EDE_LENGTH);
+  const room = limit - optLength;
   w.pos = HEADER_LENGTH;
   w.raw(question.wire);
   w.u16(question.qtype);
@@ -166,8 +174,15 @@ export function encodeResponse(plan: AnswerPlan, question: Question, edns: EdnsR
     scratch[w.pos++] = 0;
     w.u16(TYPE.OPT);
     w.u16(edns.payload);
-    w.u32((plan.rcode >> 4) << 24);
-    w.u16(0);
+    w.u32(((plan.rcode >> 4) << 24) | (edns.dnssecOk ? FLAG_DO : 0));
+    if (plan.extendedError === undefined) {
+      w.u16(0);
+    } else {
+      w.u16(EDE_LENGTH);
+      w.u16(OPTION_EDE);
+      w.u16(2);
+      w.u16(plan.extendedError);
+    }
   }
   let flags = FLAG_QR | (plan.rcode & 0x0f);
   if (plan.authoritative) flags |= FLAG_AA;

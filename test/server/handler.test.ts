@@ -82,6 +82,25 @@ describe('QueryHandler', () => {
     expect(badvers.packet.answers).toHaveLength(0);
   });
 
+  it('copies the DO bit into the OPT record (RFC 3225 §3), keeping a separate precompiled answer per shape', () => {
+    const { handler, stats } = newHandler();
+    const plain = query({ name: 'www.example.test', edns: 1232 });
+    const withDo = Buffer.from(plain);
+    withDo[withDo.length - 4] |= 0x80;
+    const optOf = (raw: Buffer) => decode(raw).additionals.find((r) => r.type === 'OPT') as dnsPacket.OptAnswer & { flag_do: boolean };
+    expect(optOf(handler.handle(withDo, UDP, 0)!).flag_do).toBe(true);
+    expect(optOf(handler.handle(plain, UDP, 0)!).flag_do).toBe(false);
+    expect(stats.cacheMisses).toBe(2);
+  });
+
+  it('adds Extended DNS Error 20 (Not Authoritative) to REFUSED answers with EDNS', () => {
+    const { handler } = newHandler();
+    const { packet } = ask(handler, { name: 'www.example.com', edns: 1232 });
+    expect(packet.rcode).toBe('REFUSED');
+    const opt = packet.additionals.find((r) => r.type === 'OPT') as dnsPacket.OptAnswer;
+    expect(opt.options).toEqual([{ code: 15, type: 'OPTION_15', data: Buffer.from([0, 20]) }]);
+  });
+
   it('sets TC without EDNS when the answer exceeds 512 bytes, and answers in full over TCP', () => {
     const { handler } = newHandler();
     const udp = ask(handler, { name: 'big.example.test', type: 'TXT' });
