@@ -1,0 +1,69 @@
+// The in-memory zone data that the answer code reads. Built once per load, never
+// mutated while it serves: a reload builds a new ZoneSet and swaps it in whole.
+//
+// Names and RDATA are latin1 strings holding wire bytes (see name.ts): compact,
+// and written into a response with one buffer.write(str, 'latin1').
+
+export const CLASS_IN = 1;
+export const CLASS_CH = 3;
+
+/** Where a record came from, for `file:line: message` errors. */
+export interface SourcePos {
+  file: string;
+  line: number;
+}
+
+/** One record as the parser produces it. */
+export interface ParsedRecord extends SourcePos {
+  /** Owner in wire form, case as written. */
+  owner: string;
+  type: number;
+  class: number;
+  ttl: number;
+  /** Uncompressed wire RDATA, names in the case written. */
+  rdata: string;
+}
+
+export interface RRset {
+  type: number;
+  /** TTL of each record; RFC 2181 wants them equal, the loader warns when not. */
+  ttls: number[];
+  rdatas: string[];
+  /** For CNAME, NS, MX, SRV (and SOA's MNAME): the target name of each record, folded, for additional-section and chain lookups. */
+  targets?: string[];
+}
+
+export interface ZoneNode {
+  /** Owner as first written (wire, case kept). */
+  wire: string;
+  /** Folded owner: the node's key in Zone.nodes. */
+  key: string;
+  /** Empty for an empty non-terminal. */
+  rrsets: Map<number, RRset>;
+  /** Set on a node below the apex that holds NS: a zone cut. */
+  delegation: boolean;
+}
+
+export interface Zone {
+  /** Origin in wire form, as first written. */
+  origin: string;
+  /** Folded origin. */
+  key: string;
+  /** The file the zone was loaded from. */
+  file: string;
+  /** Every name in the zone, including empty non-terminals, by folded wire key. */
+  nodes: Map<string, ZoneNode>;
+  apex: ZoneNode;
+  /** Records loaded, for metrics and logs. */
+  recordCount: number;
+  /** SOA MINIMUM and SOA TTL, for negative answers (RFC 2308 §5). */
+  negativeTtl: number;
+}
+
+export interface ZoneError extends SourcePos {
+  message: string;
+}
+
+export function formatZoneError(e: ZoneError): string {
+  return `${e.file}:${e.line}: ${e.message}`;
+}
