@@ -47,12 +47,14 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
     if (qtype === TYPE.ANY) {
       // RFC 8482 §4.2: one RRset is enough to show the name exists.
       const rrset = node.rrsets.get(TYPE.SOA) ?? node.rrsets.values().next().value!;
+      if (answeredByPoolOutcome(plan, zone, rrset)) return plan;
       plan.answer.push({ owner, rrset });
       addTargetAddresses(plan, zone, rrset);
       return plan;
     }
     const rrset = node.rrsets.get(qtype);
     if (rrset !== undefined) {
+      if (answeredByPoolOutcome(plan, zone, rrset)) return plan;
       plan.answer.push({ owner, rrset });
       // DS at a cut is the parent's data about the child: NSD adds nothing to it.
       if (!node.delegation) addPositiveExtras(plan, zone);
@@ -63,7 +65,10 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
       addNegative(plan, zone);
       return plan;
     }
+    if (answeredByPoolOutcome(plan, zone, cname)) return plan;
     plan.answer.push({ owner, rrset: cname });
+    // A pool whose CNAME target varies per query is not followed: the resolver follows whichever it gets.
+    if ((cname.pool?.variants.length ?? 0) > 1) return plan;
     const target = cname.targets![0];
     const next = zones.findZone(target);
     // Outside our zones the resolver follows the chain itself; a loop or an
@@ -73,6 +78,26 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
     zone = next;
     key = target;
     spelling = cname.rdatas[0];
+  }
+}
+
+/**
+ * Notes a pool RRset as a dependency of the plan, and answers for it when all
+ * its members are down and the pool says NODATA or SERVFAIL.
+ */
+function answeredByPoolOutcome(plan: AnswerPlan, zone: Zone, rrset: RRset): boolean {
+  if (rrset.pool === undefined) return false;
+  (plan.pools ??= []).push(rrset.pool.key);
+  switch (rrset.pool.outcome) {
+    case 'answer':
+      return false;
+    case 'nodata':
+      addNegative(plan, zone);
+      return true;
+    case 'servfail':
+      plan.rcode = RCODE.SERVFAIL;
+      plan.authoritative = false;
+      return true;
   }
 }
 

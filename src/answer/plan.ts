@@ -24,6 +24,8 @@ export interface AnswerPlan {
   glueRequired: boolean;
   /** Extended DNS Error info-code (RFC 8914) for EDNS responses. */
   extendedError?: number;
+  /** Keys of the pools this answer was built from: it must be rebuilt when their answer changes. */
+  pools?: string[];
 }
 
 export const RCODE = {

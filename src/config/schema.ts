@@ -39,6 +39,19 @@ function oneOf<T extends string>(...values: T[]): (raw: unknown) => T {
   };
 }
 
+function flag(raw: unknown): boolean {
+  if (raw === true || raw === false) return raw;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === 'false' || raw === '0' || raw === 'no') return false;
+  throw new Error('must be true or false');
+}
+
+function storeLocation(raw: unknown): string {
+  const value = text(raw);
+  if (value !== 'embedded' && !/^rediss?:\/\/./.test(value)) throw new Error('must be "embedded" or a redis:// or rediss:// URL');
+  return value;
+}
+
 function address(raw: unknown): string {
   const value = text(raw);
   if (!/^[0-9a-fA-F:.]+$/.test(value)) throw new Error('must be an IPv4 or IPv6 address');
@@ -58,6 +71,14 @@ export const SCHEMA = {
   tcpIdleTimeout: { description: 'Milliseconds a TCP connection may stay idle before it is closed (RFC 7766 §6.2.3).', parse: integer(100, 600000), default: 10000, arg: 'MS' },
   tcpMaxConnections: { description: 'Simultaneous TCP connections per worker; more are refused.', parse: integer(1, 100000), default: 1000, arg: 'N' },
   answerCacheEntries: { description: 'Precompiled responses kept per worker; the cache is emptied when it fills.', parse: integer(1, 10000000), default: 200000, arg: 'N' },
+  store: { description: 'Where health and run-time changes live: `embedded` (this process only) or a `redis://` / `rediss://` URL shared by every instance.', parse: storeLocation, default: 'embedded', arg: 'URL' },
+  redisPassword: { description: 'Redis password, when not in the URL.', parse: text, default: undefined as string | undefined, arg: 'PASSWORD' },
+  redisTls: { description: 'Use TLS to Redis (implied by rediss://).', parse: flag, default: false, arg: 'BOOL' },
+  redisSentinels: { description: 'Redis Sentinel addresses, `host:port,host:port`; the URL then only gives credentials and database.', parse: text, default: undefined as string | undefined, arg: 'LIST' },
+  redisSentinelName: { description: 'Name of the Sentinel-monitored master.', parse: text, default: 'mymaster', arg: 'NAME' },
+  redisPrefix: { description: 'Prefix of every Redis key and channel, so instances of different deployments can share a Redis.', parse: text, default: 'flipdns:', arg: 'PREFIX' },
+  adminToken: { description: 'Bearer token of the admin API; unset: one is generated at start and written to `adminTokenFile`.', parse: text, default: undefined as string | undefined, arg: 'TOKEN' },
+  adminTokenFile: { description: 'Where the generated admin token is written (mode 0600) and where the CLI looks for it.', parse: text, default: '.flipdns/admin-token', arg: 'FILE' },
   logLevel: { description: 'Log level.', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', arg: 'LEVEL' },
   queryLog: { description: 'Share of queries logged, from 0 (none) to 1 (all).', parse: fraction, default: 0, arg: 'FRACTION' },
 } satisfies Record<string, Setting<unknown>>;

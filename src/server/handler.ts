@@ -11,7 +11,7 @@ import { CLASS_CH, CLASS_IN } from '../zone/model.js';
 import { TYPE } from '../zone/types.js';
 import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
 import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
-import { AnswerCache, type CachedAnswer, type EdnsShape } from './cache.js';
+import { AnswerCache, type CachedAnswer, type EdnsShape, type Encoding } from './cache.js';
 import { type ServerIdentity, chaosPlan } from './chaos.js';
 
 const TYPE_AXFR = 252;
@@ -52,6 +52,11 @@ export class QueryHandler {
     this.cache.clear();
   }
 
+  /** Drops the precompiled answers built from a pool whose answer changed. */
+  invalidatePool(key: string): number {
+    return this.cache.invalidatePool(key);
+  }
+
   /**
    * The response to `msg`, with `prefix` bytes left free in front (2 for TCP's
    * length), or undefined when the packet deserves no answer.
@@ -72,13 +77,13 @@ export class QueryHandler {
     const cached = entry !== undefined;
     if (entry === undefined) {
       this.stats.cacheMisses++;
-      const plan = this.plan(q);
-      entry = { full: this.encode(plan, shape, MAX_MESSAGE), rcode: plan.rcode, plan };
-      this.cache.set(shape, typeAndClass, q.qkey, entry);
+      entry = this.compile(this.plan(q), shape);
+      this.cache.set(shape, typeAndClass, q.qkey, entry, entry.choices[0].plan.pools);
     } else {
       this.stats.cacheHits++;
     }
-    const bytes = entry.full.length <= limit ? entry.full : this.truncatedFor(entry, shape, limit);
+    const choice = entry.choices.length === 1 ? entry.choices[0] : pickChoice(entry);
+    const bytes = choice.full.length <= limit ? choice.full : this.truncatedFor(choice, shape, limit);
     return this.finish(msg, bytes, entry.rcode, transport, prefix, cached);
   }
 
@@ -90,17 +95,32 @@ export class QueryHandler {
     return resolve(this.zones, q.qkey, q.qtype);
   }
 
+  /** Encodes the plan once per variant of the pool answer in it (once when there is none). */
+  private compile(plan: AnswerPlan, shape: EdnsShape): CachedAnswer {
+    const index = plan.answer.findIndex((entry) => (entry.rrset.pool?.variants.length ?? 0) > 1);
+    if (index < 0) return { rcode: plan.rcode, choices: [{ full: this.encode(plan, shape, MAX_MESSAGE), plan }], turn: 0 };
+    const varying = plan.answer[index];
+    const pool = varying.rrset.pool!;
+    const choices = pool.variants.map((rdatas) => {
+      const answer = [...plan.answer];
+      answer[index] = { ...varying, rrset: { ...varying.rrset, rdatas, ttls: rdatas.map(() => varying.rrset.ttls[0]) } };
+      const variant = { ...plan, answer };
+      return { full: this.encode(variant, shape, MAX_MESSAGE), plan: variant };
+    });
+    return { rcode: plan.rcode, choices, cumulativeWeights: pool.cumulativeWeights, turn: 0 };
+  }
+
   private encode(plan: AnswerPlan, shape: EdnsShape, limit: number): Buffer {
     const q = this.query;
     return encodeResponse(plan, { wire: q.qkey, qtype: q.qtype, qclass: q.qclass }, this.ednsReplies[shape], limit);
   }
 
-  private truncatedFor(entry: CachedAnswer, shape: EdnsShape, limit: number): Buffer {
-    entry.truncated ??= new Map();
-    let bytes = entry.truncated.get(limit);
+  private truncatedFor(choice: Encoding, shape: EdnsShape, limit: number): Buffer {
+    choice.truncated ??= new Map();
+    let bytes = choice.truncated.get(limit);
     if (bytes === undefined) {
-      bytes = this.encode(entry.plan, shape, limit);
-      entry.truncated.set(limit, bytes);
+      bytes = this.encode(choice.plan, shape, limit);
+      choice.truncated.set(limit, bytes);
     }
     return bytes;
   }
@@ -137,4 +157,17 @@ export class QueryHandler {
     bytes.copy(out, prefix);
     return out;
   }
+}
+
+/** Weighted pools pick by weight, others rotate, so each variant gets its share of queries. */
+function pickChoice(entry: CachedAnswer): Encoding {
+  const weights = entry.cumulativeWeights;
+  if (weights === undefined) {
+    entry.turn = entry.turn + 1 === entry.choices.length ? 0 : entry.turn + 1;
+    return entry.choices[entry.turn];
+  }
+  const point = Math.random() * weights[weights.length - 1];
+  let i = 0;
+  while (weights[i] <= point) i++;
+  return entry.choices[i];
 }

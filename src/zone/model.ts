@@ -1,5 +1,7 @@
-// The in-memory zone data that the answer code reads. Built once per load, never
-// mutated while it serves: a reload builds a new ZoneSet and swaps it in whole.
+// The in-memory zone data that the answer code reads. Built once per load; a
+// reload builds a new ZoneSet and swaps it in whole. The one exception is the
+// pool overlay (src/pools/overlay.ts), which owns copies of the nodes that hold
+// pools and replaces a pool's RRset in place when its answer changes.
 //
 // Names and RDATA are latin1 strings holding wire bytes (see name.ts): compact,
 // and written into a response with one buffer.write(str, 'latin1').
@@ -31,6 +33,20 @@ export interface RRset {
   rdatas: string[];
   /** For CNAME, NS, MX, SRV (and SOA's MNAME): the target name of each record, folded, for additional-section and chain lookups. */
   targets?: string[];
+  /** Set when a pool answers this RRset (then `rdatas` is its first variant). */
+  pool?: PoolAnswer;
+}
+
+/** How a pool's RRset varies from query to query. */
+export interface PoolAnswer {
+  /** poolKey() of the pool, for invalidating the answers built from it. */
+  key: string;
+  /** Alternative RDATA lists; the server encodes one response per variant. */
+  variants: string[][];
+  /** Cumulative weights to pick a variant by per query; absent: variants rotate. */
+  cumulativeWeights?: number[];
+  /** All members down with allDown nodata/servfail: no records, that answer instead. */
+  outcome: 'answer' | 'nodata' | 'servfail';
 }
 
 export interface ZoneNode {

@@ -1,0 +1,70 @@
+// What the admin API needs from a running instance. The instance implements it
+// (src/server/instance.ts); the routes (src/api/routes.ts) only use this.
+
+import type { Logger } from '../log/logger.js';
+import type { ReloadResult } from '../server/instance.js';
+import type { AdminState, Health, PoolPolicy, PoolSpec, PoolType, RuntimeRecord } from '../health/model.js';
+import type { HealthStore } from '../health/store.js';
+
+export interface NodeStatus {
+  id: string;
+  health: Health;
+  admin: AdminState;
+  adminReason?: string;
+  adminBy?: string;
+  intervalMs: number;
+  fall: number;
+  rise: number;
+  /** Ms since the last heartbeat, on the store's clock; absent before the first. */
+  heartbeatAgeMs?: number;
+  /** Ms since the last health change, on the store's clock. */
+  sinceChangeMs?: number;
+  generation: number;
+}
+
+export interface PoolMemberStatus {
+  id: string;
+  node: string;
+  value: string;
+  priority: number;
+  weight: number;
+  /** Counts as available for answers now (health, admin state, startup rule, held). */
+  available: boolean;
+  /** Held out after a failure until an operator releases the pool (failback: manual). */
+  held: boolean;
+}
+
+export interface PoolStatus {
+  name: string;
+  type: PoolType;
+  policy: PoolPolicy;
+  source: 'file' | 'store';
+  ttl: number;
+  /** The values answered now (for weighted/multivalue, the candidates). */
+  answer: string[];
+  /** True when no member is available and the all-down behaviour is in force. */
+  allDown: boolean;
+  members: PoolMemberStatus[];
+}
+
+export interface StatusView {
+  instance: string;
+  generation: number;
+  store: { kind: 'redis' | 'embedded'; connected: boolean };
+  nodes: NodeStatus[];
+  pools: PoolStatus[];
+}
+
+export interface AdminContext {
+  instanceId: string;
+  store: HealthStore;
+  log: Logger;
+  status(): Promise<StatusView>;
+  reloadZones(): ReloadResult;
+  /** Validates an API body as a pool; throws an Error whose message says what is wrong. */
+  parsePool(input: unknown): PoolSpec;
+  /** Validates an API body as a runtime record (values checked with the zone parser); throws likewise. */
+  parseRecord(input: unknown): RuntimeRecord;
+  /** Counts an operator change in metrics (`flipdns_admin_changes_total{kind}`). */
+  countChange(kind: string): void;
+}

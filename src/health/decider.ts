@@ -1,0 +1,97 @@
+// Health decisions are made once, by the instance holding the decider lease
+// in the store, and on the store's clock. The holder sweeps for missed
+// deadlines often enough to flip within a few milliseconds of one; the other
+// instances only follow the events.
+
+import type { Logger } from '../log/logger.js';
+import type { HealthMetrics } from '../metrics/health-metrics.js';
+import type { PoolOverlay } from '../pools/overlay.js';
+import { type NodeRecord, poolKey } from './model.js';
+import { type HealthStore, StoreUnavailableError } from './store.js';
+
+const LEASE_MS = 3000;
+const RENEW_MS = 1000;
+/** Upper bound between sweeps, so that a deadline set by a new node is caught quickly too. */
+const MAX_SWEEP_GAP_MS = 20;
+
+export class Decider {
+  private leading = false;
+  private stopped = false;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: HealthStore,
+    private readonly instanceId: string,
+    private readonly overlay: PoolOverlay,
+    private readonly metrics: HealthMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.renew();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.renewTimer);
+    clearTimeout(this.sweepTimer);
+  }
+
+  private async renew(): Promise<void> {
+    const was = this.leading;
+    try {
+      this.leading = await this.store.tryLead(this.instanceId, LEASE_MS);
+      if (this.leading && !was) {
+        // Beats could not be recorded while no one decided (store outage, previous decider gone).
+        await this.store.graceAll();
+        this.log.info('this instance now makes the health decisions');
+        this.scheduleSweep(0);
+      } else if (!this.leading && was) {
+        this.log.info('another instance makes the health decisions now');
+      }
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) this.log.error({ err }, 'decider lease renewal failed');
+      this.leading = false;
+    }
+    if (!this.stopped) this.renewTimer = setTimeout(() => void this.renew(), RENEW_MS);
+  }
+
+  private scheduleSweep(delayMs: number): void {
+    clearTimeout(this.sweepTimer);
+    if (!this.stopped && this.leading) this.sweepTimer = setTimeout(() => void this.sweep(), delayMs);
+  }
+
+  private async sweep(): Promise<void> {
+    let next = MAX_SWEEP_GAP_MS;
+    try {
+      const result = await this.store.sweep();
+      for (const { record, lateMs } of result.downed) {
+        this.metrics.detection.observe(lateMs / 1000);
+        await this.holdForManualFailback(record);
+      }
+      next = Math.max(1, Math.min(result.nextDeadlineInMs ?? MAX_SWEEP_GAP_MS, MAX_SWEEP_GAP_MS));
+    } catch (err) {
+      // No decisions while the store is out of reach: the lease loop takes over again with a grace period.
+      if (!(err instanceof StoreUnavailableError)) this.log.error({ err }, 'sweep failed');
+      this.leading = false;
+      return;
+    }
+    this.scheduleSweep(next);
+  }
+
+  /** Members of manual-failback pools on a failed node stay out until an operator releases the pool. */
+  private async holdForManualFailback(record: NodeRecord): Promise<void> {
+    for (const pool of this.overlay.manualPoolsOf(record.spec.id)) {
+      const key = poolKey(pool.spec);
+      const held = new Set(this.overlay.heldMembers(key));
+      const before = held.size;
+      for (const member of pool.spec.members) if (member.node === record.spec.id) held.add(member.id);
+      if (held.size !== before) await this.store.setHeld(key, [...held]);
+    }
+  }
+}

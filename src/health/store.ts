@@ -1,0 +1,106 @@
+// The one interface to shared state. Two implementations pass the same contract
+// tests (test/health/store-contract.ts): RedisStore, shared by every instance,
+// and EmbeddedStore, in process, for a single instance with no Redis.
+//
+// Rules every implementation keeps:
+// - Time is the store's own clock (Redis TIME; the embedded store's monotonic
+//   clock). Deadlines are compared with that clock only, never with an
+//   instance's, so clock differences between machines cause no false flips.
+// - Every change increments one global generation and is published as a
+//   StoreEvent carrying it, in order. A listener that sees a gap, or a
+//   `resync`, reads `snapshot()` again.
+// - Changes that touch several keys are atomic (Lua or MULTI in Redis).
+// - While the store is unreachable every call rejects with StoreUnavailableError
+//   at once (no queueing), and no health decision is made.
+
+import type { AdminState, NodeRecord, NodeSpec, PoolSpec, RuntimeRecord } from './model.js';
+
+export class StoreUnavailableError extends Error {
+  constructor(message = 'the health store is unreachable') {
+    super(message);
+  }
+}
+
+export interface StoreSnapshot {
+  generation: number;
+  /** Store clock (ms) when the snapshot was taken. */
+  now: number;
+  nodes: NodeRecord[];
+  /** Pools created at run time (files hold the others). */
+  pools: PoolSpec[];
+  records: RuntimeRecord[];
+  /** For `failback: manual` pools: members held out of answers after a failure until released, by poolKey. */
+  held: Record<string, string[]>;
+}
+
+export type StoreEvent =
+  /** A node was added or changed: health, admin state or spec. `lateMs`: for a down decision, how long after the deadline it was made. */
+  | { kind: 'node'; generation: number; record: NodeRecord; decidedAt: number; lateMs?: number }
+  | { kind: 'node-removed'; generation: number; id: string; decidedAt: number }
+  | { kind: 'pool'; generation: number; pool: PoolSpec; decidedAt: number }
+  | { kind: 'pool-removed'; generation: number; key: string; decidedAt: number }
+  | { kind: 'held'; generation: number; key: string; members: string[]; decidedAt: number }
+  | { kind: 'record'; generation: number; record: RuntimeRecord; decidedAt: number }
+  | { kind: 'record-removed'; generation: number; key: string; decidedAt: number }
+  /** Connection regained (or events may have been missed): read snapshot() again. */
+  | { kind: 'resync' };
+
+export type HeartbeatResult =
+  | { status: 'ok'; record: NodeRecord }
+  | { status: 'unknown-node' }
+  | { status: 'bad-token' };
+
+export interface SweepResult {
+  /** Nodes marked down by this sweep, with how late each decision was. */
+  downed: Array<{ record: NodeRecord; lateMs: number }>;
+  /** Store-clock ms until the earliest remaining deadline, if any. */
+  nextDeadlineInMs?: number;
+}
+
+export interface HealthStore {
+  readonly kind: 'redis' | 'embedded';
+  /** Whether calls can reach the store now. */
+  connected(): boolean;
+  /** Called with true/false as the store becomes reachable/unreachable. */
+  onConnectivity(listener: (connected: boolean) => void): void;
+  onEvent(listener: (event: StoreEvent) => void): void;
+
+  snapshot(): Promise<StoreSnapshot>;
+  /** The store clock, ms. */
+  now(): Promise<number>;
+
+  /** Adds or replaces a node's spec, keeping its state; a new node starts `unknown` with a deadline fall × interval away. */
+  putNode(spec: NodeSpec): Promise<NodeRecord>;
+  removeNode(id: string): Promise<boolean>;
+  setAdmin(id: string, admin: AdminState, reason: string, by: string): Promise<NodeRecord | undefined>;
+  /**
+   * Records a beat if `tokenHash` matches the node's. First beat of an unknown
+   * node: up. Beats of a down node count toward `rise` while each comes within
+   * two intervals of the previous; at `rise` the node is up.
+   */
+  heartbeat(id: string, tokenHash: string): Promise<HeartbeatResult>;
+
+  /**
+   * Takes or renews the decider lease for `instanceId`; true while held. Only
+   * the holder sweeps, so each decision is made once.
+   */
+  tryLead(instanceId: string, leaseMs: number): Promise<boolean>;
+  /** Marks down every node whose deadline has passed (store clock). */
+  sweep(): Promise<SweepResult>;
+  /**
+   * Pushes every deadline to at least now + fall × interval: after an outage of
+   * the store (or a new decider taking over) no beat could be recorded, and
+   * nodes must not be judged on that silence.
+   */
+  graceAll(): Promise<void>;
+
+  putPool(pool: PoolSpec): Promise<void>;
+  removePool(key: string): Promise<boolean>;
+  /** Sets the held members of a manual-failback pool (empty releases them). */
+  setHeld(key: string, members: string[]): Promise<void>;
+
+  putRecord(record: RuntimeRecord): Promise<void>;
+  removeRecord(key: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}

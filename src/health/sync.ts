@@ -1,0 +1,130 @@
+// Keeps this instance's view of the shared state current: a full snapshot at
+// start and after any gap, then every event in generation order. Events carry
+// the new state, so a flip is served as soon as its message arrives.
+
+import type { Logger } from '../log/logger.js';
+import type { HealthMetrics } from '../metrics/health-metrics.js';
+import type { PoolOverlay } from '../pools/overlay.js';
+import { type HealthStore, type StoreEvent, StoreUnavailableError } from './store.js';
+
+const RETRY_MS = 500;
+const CLOCK_SAMPLE_MS = 30_000;
+
+export class StateSync {
+  private generation = 0;
+  /** Store clock minus local monotonic clock, ms: an estimate used only for latency figures. */
+  private clockOffset = 0;
+  private resyncing: Promise<void> | undefined;
+  private readonly pending: StoreEvent[] = [];
+  private clockTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: HealthStore,
+    private readonly overlay: PoolOverlay,
+    private readonly metrics: HealthMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** Store clock now, estimated from the local clock. */
+  storeNow(): number {
+    return performance.now() + this.clockOffset;
+  }
+
+  /** Resolves once the shared state has been read: sockets must not open before. */
+  async start(): Promise<void> {
+    this.metrics.storeConnected.set(this.store.connected() ? 1 : 0);
+    this.store.onConnectivity((connected) => {
+      this.metrics.storeConnected.set(connected ? 1 : 0);
+      if (connected) this.log.info({ store: this.store.kind }, 'health store reachable again');
+      else this.log.error({ store: this.store.kind }, 'health store unreachable: serving the last known state, making no health decisions');
+    });
+    this.store.onEvent((event) => this.onEvent(event));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.resync();
+        break;
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store before serving: an instance never answers from state it has not read');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+    this.clockTimer = setInterval(() => void this.sampleClock().catch(() => undefined), CLOCK_SAMPLE_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.clockTimer);
+  }
+
+  private onEvent(event: StoreEvent): void {
+    if (event.kind === 'resync') {
+      void this.resyncSoon();
+      return;
+    }
+    if (this.resyncing !== undefined) {
+      this.pending.push(event);
+      return;
+    }
+    if (event.generation <= this.generation) return;
+    if (event.generation !== this.generation + 1) {
+      this.log.warn({ have: this.generation, got: event.generation }, 'missed state changes: reading the whole state again');
+      void this.resyncSoon();
+      return;
+    }
+    this.apply(event);
+  }
+
+  private apply(event: Exclude<StoreEvent, { kind: 'resync' }>): void {
+    const before = event.kind === 'node' ? this.overlay.node(event.record.spec.id)?.state.health : undefined;
+    this.generation = event.generation;
+    this.overlay.applyEvent(event);
+    this.metrics.generation.set(this.generation);
+    this.metrics.propagation.observe(Math.max(0, this.storeNow() - event.decidedAt) / 1000);
+    if (event.kind === 'node' && event.record.state.health !== before) {
+      this.metrics.transitions.inc({ node: event.record.spec.id, to: event.record.state.health });
+      this.log.info({ node: event.record.spec.id, from: before ?? 'new', to: event.record.state.health, generation: event.generation, lateMs: event.lateMs }, 'node health changed');
+    }
+  }
+
+  /** Retries until the store answers; events arriving meanwhile wait in `pending`. */
+  private async resyncSoon(): Promise<void> {
+    for (;;) {
+      try {
+        await this.resync();
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+
+  private resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      try {
+        await this.sampleClock();
+        const snapshot = await this.store.snapshot();
+        this.overlay.applySnapshot(snapshot);
+        this.generation = snapshot.generation;
+        this.metrics.generation.set(this.generation);
+        this.metrics.resyncs.inc();
+        this.log.info({ generation: snapshot.generation, nodes: snapshot.nodes.length, pools: snapshot.pools.length }, 'shared state read');
+      } finally {
+        this.resyncing = undefined;
+      }
+      const waiting = this.pending.splice(0);
+      for (const event of waiting) this.onEvent(event);
+    })();
+    return this.resyncing;
+  }
+
+  private async sampleClock(): Promise<void> {
+    const sent = performance.now();
+    const storeTime = await this.store.now();
+    this.clockOffset = storeTime - (sent + performance.now()) / 2;
+  }
+}
