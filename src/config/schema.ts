@@ -75,7 +75,7 @@ export const SCHEMA = {
   redisPassword: { description: 'Redis password, when not in the URL.', parse: text, default: undefined as string | undefined, arg: 'PASSWORD' },
   redisTls: { description: 'Use TLS to Redis (implied by rediss://).', parse: flag, default: false, arg: 'BOOL' },
   redisSentinels: { description: 'Redis Sentinel addresses, `host:port,host:port`; the URL then only gives credentials and database.', parse: text, default: undefined as string | undefined, arg: 'LIST' },
-  redisSentinelName: { description: 'Name of the Sentinel-monitored master.', parse: text, default: 'mymaster', arg: 'NAME' },
+  redisSentinelName: { description: 'Name of the master the Sentinels monitor; required with `redisSentinels`.', parse: text, default: undefined as string | undefined, arg: 'NAME' },
   redisPrefix: { description: 'Prefix of every Redis key and channel, so instances of different deployments can share a Redis.', parse: text, default: 'flipdns:', arg: 'PREFIX' },
   adminToken: { description: 'Bearer token of the admin API; unset: one is generated at start and written to `adminTokenFile`.', parse: text, default: undefined as string | undefined, arg: 'TOKEN' },
   adminTokenFile: { description: 'Where the generated admin token is written (mode 0600) and where the CLI looks for it.', parse: text, default: '.flipdns/admin-token', arg: 'FILE' },

@@ -10,16 +10,21 @@ import { SpecError, parseNodeSpec, parsePoolSpec } from './spec.js';
 
 export const POOL_FILE_SUFFIX = '.pools.json';
 
-export interface LoadedPoolFiles {
+export interface PoolFile {
   nodes: NodeSpec[];
   pools: PoolSpec[];
+}
+
+export interface LoadedPoolFiles {
+  /** The files that loaded, by file name. */
+  files: Map<string, PoolFile>;
   /** `file: message`; a file with an error contributes nothing. */
   errors: string[];
   failedFiles: string[];
 }
 
 export function loadPoolFiles(dir: string): LoadedPoolFiles {
-  const result: LoadedPoolFiles = { nodes: [], pools: [], errors: [], failedFiles: [] };
+  const result: LoadedPoolFiles = { files: new Map(), errors: [], failedFiles: [] };
   const files = readdirSync(dir).filter((name) => name.endsWith(POOL_FILE_SUFFIX) && !name.startsWith('.')).sort();
   const nodeIds = new Set<string>();
   const poolKeys = new Set<string>();
@@ -30,8 +35,7 @@ export function loadPoolFiles(dir: string): LoadedPoolFiles {
       for (const pool of pools) if (poolKeys.has(poolKey(pool))) throw new SpecError(`pool ${pool.name} ${pool.type} is declared in another pool file too`);
       for (const node of nodes) nodeIds.add(node.id);
       for (const pool of pools) poolKeys.add(poolKey(pool));
-      result.nodes.push(...nodes);
-      result.pools.push(...pools);
+      result.files.set(file, { nodes, pools });
     } catch (err) {
       if (!(err instanceof SpecError || err instanceof SyntaxError)) throw err;
       result.errors.push(`${file}: ${err.message}`);
@@ -41,7 +45,7 @@ export function loadPoolFiles(dir: string): LoadedPoolFiles {
   return result;
 }
 
-function parsePoolFile(text: string): { nodes: NodeSpec[]; pools: PoolSpec[] } {
+function parsePoolFile(text: string): PoolFile {
   const content: unknown = JSON.parse(text);
   if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new SpecError('must hold a JSON object with "nodes" and "pools"');
   const { nodes = [], pools = [], ...rest } = content as Record<string, unknown>;

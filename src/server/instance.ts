@@ -1,28 +1,34 @@
-// One serving instance: zones loaded, UDP and TCP sockets open, and (unless a
-// cluster primary serves it) the HTTP endpoint.
+// One serving instance. Start order matters: zones and pool files are loaded
+// and the shared health state is read before any DNS socket opens, so that a
+// (re)started instance never hands out a member it has not seen the state of.
 
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { dirname } from 'node:path';
 import { ZoneSet } from '../answer/zoneset.js';
+import { createApiHandler } from '../api/routes.js';
 import type { Config } from '../config/schema.js';
+import { createStore } from '../health/create-store.js';
+import { Decider } from '../health/decider.js';
+import { type HealthStore, StoreUnavailableError } from '../health/store.js';
+import { StateSync } from '../health/sync.js';
 import { startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
+import { registerHealthMetrics } from '../metrics/health-metrics.js';
 import { QueryStats } from '../metrics/query-stats.js';
-import { type ServerMetrics, metricsRegistry, registerServerMetrics } from '../metrics/registry.js';
-import { loadZoneDir } from '../zone/load.js';
-import { formatZoneError } from '../zone/model.js';
+import { metricsRegistry, registerServerMetrics } from '../metrics/registry.js';
+import { PoolOverlay } from '../pools/overlay.js';
 import { nameToText } from '../zone/name.js';
 import { typeToText } from '../zone/types.js';
+import { createAdminContext } from './admin-context.js';
+import { ConfiguredData, type ReloadResult } from './configured-data.js';
 import { QueryHandler } from './handler.js';
 import { listenTcp } from './tcp.js';
 import { listenUdp } from './udp.js';
 
-export interface ReloadResult {
-  zones: number;
-  records: number;
-  errors: string[];
-  failedFiles: string[];
-}
+export type { ReloadResult };
 
 export interface Instance {
   readonly handler: QueryHandler;
@@ -44,53 +50,103 @@ export async function startInstance(config: Config, log: Logger, { serveHttp }: 
     },
     stats,
   );
-  const metrics = registerServerMetrics(stats, {
+  const serverMetrics = registerServerMetrics(stats, {
     records: () => [...handler.zoneSet.zones.values()].map((zone) => [nameToText(zone.origin), zone.recordCount]),
     cacheEntries: () => handler.cache.size,
     cacheOverflows: () => handler.cache.overflows,
   });
 
-  const reload = (): ReloadResult => loadZones(config.zones, handler, metrics, log);
-  // Zones are in place before a socket opens, so the first query already gets a real answer.
+  const store = await openStore(config, log);
+  let sync: StateSync | undefined;
+  const overlay = new PoolOverlay(handler, log, (pool, previous) => {
+    healthMetrics.answerChanges.inc({ pool: `${pool.spec.name} ${pool.spec.type}` });
+    log.info({ pool: pool.spec.name, type: pool.spec.type, from: previous.variants[0], to: pool.selection.variants[0], allDown: pool.selection.allDown }, 'pool answer changed');
+  });
+  const healthMetrics = registerHealthMetrics({
+    members: () => [...overlay.pools().values()].flatMap(({ spec, views }) => views.map((view) => ({ pool: `${spec.name} ${spec.type}`, member: view.member.id, available: view.available }))),
+    nodes: async () => {
+      const snapshot = store.connected() ? await store.snapshot().catch(() => undefined) : undefined;
+      const now = snapshot?.now ?? sync?.storeNow() ?? 0;
+      return (snapshot?.nodes ?? [...overlay.allNodes()]).map(({ spec, state }) => ({
+        node: spec.id,
+        health: state.health === 'up' ? 1 : state.health === 'down' ? 0 : -1,
+        heartbeatAgeSeconds: state.lastBeatAt === undefined ? undefined : Math.max(0, now - state.lastBeatAt) / 1000,
+      }));
+    },
+  });
+
+  const data = new ConfiguredData(config.zones, overlay, store, serverMetrics, log);
+  const reload = (): ReloadResult => data.reload(handler.zoneSet);
   reload();
+  sync = new StateSync(store, overlay, healthMetrics, log);
+  store.onEvent((event) => {
+    if (event.kind === 'resync') void data.registerFileNodes();
+  });
+  await sync.start();
+  await data.registerFileNodes();
+  const decider = new Decider(store, config.id, overlay, healthMetrics, log);
+  decider.start();
 
   const udp: Socket = await listenUdp(config.host, config.port, handler, log);
   const tcp: Server = await listenTcp(config.host, config.port, handler, { idleTimeoutMs: config.tcpIdleTimeout, maxConnections: config.tcpMaxConnections }, log);
-  const http = serveHttp && config.httpPort !== 0
-    ? await startHttpServer(config.httpHost, config.httpPort, {
-        metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
-        health: () => ({ healthy: true, instance: config.id, zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount }),
-      })
-    : undefined;
-  log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off' }, 'serving DNS over UDP and TCP');
+  const liveSync = sync;
+  const http =
+    serveHttp && config.httpPort !== 0
+      ? await startHttpServer(config.httpHost, config.httpPort, {
+          metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
+          health: () => ({
+            healthy: true,
+            status: store.connected() ? 'ok' : 'degraded',
+            instance: config.id,
+            zones: handler.zoneSet.zones.size,
+            records: handler.zoneSet.recordCount,
+            pools: overlay.pools().size,
+            store: { kind: store.kind, connected: store.connected() },
+            generation: liveSync.currentGeneration,
+            decider: decider.isLeading,
+          }),
+          api: createApiHandler(createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload }), {
+            adminToken: adminToken(config, log),
+          }),
+        })
+      : undefined;
+  log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off', store: store.kind }, 'serving DNS over UDP and TCP');
 
   return {
     handler,
     httpPort: http?.port,
     reload,
     async close() {
+      decider.stop();
+      liveSync.stop();
       await Promise.all([
         new Promise<void>((resolve) => udp.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
-        http ? new Promise<void>((resolve) => http.server.close(() => resolve())) : undefined,
+        http ? new Promise<void>((resolve) => (http.server.close(() => resolve()), http.server.closeAllConnections())) : undefined,
       ]);
+      await store.close();
     },
   };
 }
 
-/** Loads the zone folder; a file that fails keeps its previous zone serving. */
-function loadZones(dir: string, handler: QueryHandler, metrics: ServerMetrics, log: Logger): ReloadResult {
-  const started = performance.now();
-  const result = loadZoneDir(dir, handler.zoneSet.zones);
-  for (const warning of result.warnings) log.warn(formatZoneError(warning));
-  for (const error of result.errors) log.error(formatZoneError(error));
-  if (result.failedFiles.length > 0) {
-    metrics.zoneFileFailures.inc(result.failedFiles.length);
-    log.error({ failedFiles: result.failedFiles }, 'zone files failed to load; their previous version (if any) keeps serving');
+/** Waits for the store as long as it takes: serving without the shared state could hand out a dead member. */
+async function openStore(config: Config, log: Logger): Promise<HealthStore> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createStore(config);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      log.error({ attempt, err: err.message }, 'health store unreachable; DNS sockets stay closed until it answers');
+    }
   }
-  const zoneSet = new ZoneSet(result.zones);
-  handler.setZones(zoneSet);
-  metrics.zoneReloads.inc({ result: result.failedFiles.length > 0 ? 'partial' : 'ok' });
-  log.info({ zones: zoneSet.zones.size, records: zoneSet.recordCount, ms: Math.round(performance.now() - started) }, 'zone set in place');
-  return { zones: zoneSet.zones.size, records: zoneSet.recordCount, errors: result.errors.map(formatZoneError), failedFiles: result.failedFiles };
+}
+
+/** The configured admin token, or a new one written where the CLI looks for it. */
+function adminToken(config: Config, log: Logger): string {
+  if (config.adminToken !== undefined) return config.adminToken;
+  const token = randomBytes(24).toString('base64url');
+  mkdirSync(dirname(config.adminTokenFile), { recursive: true });
+  writeFileSync(config.adminTokenFile, token + '\n', { mode: 0o600 });
+  log.info({ file: config.adminTokenFile }, 'admin token generated (set adminToken to choose one)');
+  return token;
 }

@@ -1,0 +1,84 @@
+// The running instance as the admin API sees it: status read from the store
+// (heartbeat ages need the store's clock) and from what this instance serves.
+
+import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../api/context.js';
+import type { NodeRecord } from '../health/model.js';
+import type { HealthStore } from '../health/store.js';
+import type { StateSync } from '../health/sync.js';
+import type { Logger } from '../log/logger.js';
+import type { HealthMetrics } from '../metrics/health-metrics.js';
+import type { PoolOverlay } from '../pools/overlay.js';
+import { parsePoolSpec } from '../pools/spec.js';
+import { parseRuntimeRecord } from '../zone/runtime-record.js';
+import type { ReloadResult } from './configured-data.js';
+
+export function createAdminContext(deps: {
+  instanceId: string;
+  store: HealthStore;
+  overlay: PoolOverlay;
+  sync: StateSync;
+  metrics: HealthMetrics;
+  log: Logger;
+  reload: () => ReloadResult;
+}): AdminContext {
+  const { instanceId, store, overlay, sync, metrics, log } = deps;
+  return {
+    instanceId,
+    store,
+    log,
+    async status(): Promise<StatusView> {
+      // Fresh figures when the store answers; what this instance serves when it does not.
+      const snapshot = store.connected() ? await store.snapshot().catch(() => undefined) : undefined;
+      const nodes = snapshot?.nodes ?? [...overlay.allNodes()];
+      const now = snapshot?.now ?? sync.storeNow();
+      return {
+        instance: instanceId,
+        generation: sync.currentGeneration,
+        store: { kind: store.kind, connected: store.connected() },
+        nodes: nodes.map((record) => nodeStatus(record, now)).sort((a, b) => a.id.localeCompare(b.id)),
+        pools: poolStatuses(overlay),
+      };
+    },
+    reloadZones: deps.reload,
+    parsePool: (input) => parsePoolSpec(input),
+    parseRecord: parseRuntimeRecord,
+    countChange: (kind) => metrics.adminChanges.inc({ kind }),
+  };
+}
+
+function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
+  return {
+    id: spec.id,
+    health: state.health,
+    admin: state.admin,
+    adminReason: state.adminReason,
+    adminBy: state.adminBy,
+    intervalMs: spec.intervalMs,
+    fall: spec.fall,
+    rise: spec.rise,
+    heartbeatAgeMs: state.lastBeatAt === undefined ? undefined : Math.max(0, Math.round(now - state.lastBeatAt)),
+    sinceChangeMs: state.changedAt === undefined ? undefined : Math.max(0, Math.round(now - state.changedAt)),
+    generation: state.generation,
+  };
+}
+
+export function poolStatuses(overlay: PoolOverlay): PoolStatus[] {
+  return [...overlay.pools().values()].map(({ spec, source, views, selection }) => ({
+    name: spec.name,
+    type: spec.type,
+    policy: spec.policy,
+    source,
+    ttl: spec.ttl,
+    answer: [...new Set(selection.variants.flat())],
+    allDown: selection.allDown,
+    members: views.map((view) => ({
+      id: view.member.id,
+      node: view.member.node,
+      value: view.member.value,
+      priority: view.member.priority,
+      weight: view.member.weight,
+      available: view.available,
+      held: view.held,
+    })),
+  }));
+}
