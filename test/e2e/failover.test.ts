@@ -1,0 +1,213 @@
+// The product, end to end: two flipdns instances sharing a real redis-server,
+// heartbeats over HTTP, and the answer a client gets when a member stops.
+
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryUdp } from '../helpers/dns.js';
+import { type FlipdnsHandle, startFlipdns } from '../helpers/flipdns.js';
+import { type RedisHandle, startRedis } from '../helpers/redis.js';
+import { zoneDir } from '../helpers/zones.js';
+
+const run = promisify(execFile);
+
+const INTERVAL_MS = 100;
+const FALL = 3;
+const RISE = 2;
+const PRIMARY = '192.0.2.21';
+const BACKUP = '192.0.2.22';
+const ADMIN_TOKEN = 'e2e-admin-token';
+const TOKENS: Record<string, string> = { web1: 'web1-secret', web2: 'web2-secret' };
+
+const ZONE = `$TTL 300
+@    SOA ns1 hostmaster 1 3600 600 86400 60
+@    NS  ns1
+ns1  A   192.0.2.1
+`;
+
+const POOLS = JSON.stringify({
+  nodes: Object.entries(TOKENS).map(([id, token]) => ({ id, intervalMs: INTERVAL_MS, fall: FALL, rise: RISE, tokenSha256: createHash('sha256').update(token).digest('hex') })),
+  pools: [
+    {
+      name: 'app.example.test.',
+      type: 'A',
+      policy: 'failover',
+      members: [
+        { id: 'web1', node: 'web1', value: PRIMARY, priority: 0 },
+        { id: 'web2', node: 'web2', value: BACKUP, priority: 1 },
+      ],
+    },
+  ],
+});
+
+async function answer(server: FlipdnsHandle): Promise<string[]> {
+  const { packet } = await queryUdp(server.port, { name: 'app.example.test' }, { timeoutMs: 500 });
+  return (packet!.answers ?? []).map((a) => String(a.data));
+}
+
+async function beat(server: FlipdnsHandle, node: string, token = TOKENS[node]): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/nodes/${node}/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function health(server: FlipdnsHandle): Promise<Record<string, unknown>> {
+  return (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).json() as Promise<Record<string, unknown>>;
+}
+
+async function nodeHealth(server: FlipdnsHandle, node: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const status = (await res.json()) as { nodes: Array<{ id: string; health: string }> };
+  return status.nodes.find((n) => n.id === node)!.health;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Sends each listed node's heartbeats every interval, alternating between the instances, like agents would. */
+class Beater {
+  private readonly alive = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private turn = 0;
+  lastAccepted: Record<string, number> = {};
+
+  constructor(private readonly servers: () => FlipdnsHandle[]) {}
+
+  start(...nodes: string[]): void {
+    for (const node of nodes) this.alive.add(node);
+    this.timer ??= setInterval(() => void this.tick(), INTERVAL_MS);
+  }
+
+  stop(node: string): void {
+    this.alive.delete(node);
+  }
+
+  halt(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    const servers = this.servers();
+    for (const node of this.alive) {
+      const server = servers[this.turn++ % servers.length];
+      if ((await beat(server, node).catch(() => 0)) === 200) this.lastAccepted[node] = performance.now();
+    }
+  }
+}
+
+describe('pools over Redis, two instances', () => {
+  let redis: RedisHandle;
+  let a: FlipdnsHandle;
+  let b: FlipdnsHandle;
+  let dir: string;
+  const beater = new Beater(() => [a, b]);
+  const args = (): string[] => ['--store', redis.url, '--admin-token', ADMIN_TOKEN];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = zoneDir({ 'example.test.zone': ZONE, 'app.pools.json': POOLS });
+    a = await startFlipdns(dir, args());
+    b = await startFlipdns(dir, args());
+    beater.start('web1', 'web2');
+    await waitFor(async () => (await nodeHealth(a, 'web1')) === 'up' && (await nodeHealth(a, 'web2')) === 'up', 'both nodes up');
+  });
+
+  afterAll(async () => {
+    beater.halt();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  it('answers the primary on both instances while it beats', async () => {
+    expect(await answer(a)).toEqual([PRIMARY]);
+    expect(await answer(b)).toEqual([PRIMARY]);
+    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(b.port), '+norec', 'app.example.test', 'A']);
+    expect(stdout).toMatch(/flags: qr aa;/);
+    expect(stdout).toMatch(/^app\.example\.test\.\s+5\s+IN\s+A\s+192\.0\.2\.21$/m);
+  });
+
+  it('refuses a heartbeat with a wrong token or another node\'s token, and changes nothing', async () => {
+    expect(await beat(a, 'web1', 'not-the-token')).toBe(403);
+    expect(await beat(a, 'web1', TOKENS.web2)).toBe(403);
+    expect(await beat(a, 'web1', '')).toBe(401);
+    expect(await nodeHealth(a, 'web1')).toBe('up');
+  });
+
+  it('flips both instances to the backup within fall × interval + 100 ms of the primary\'s last heartbeat', async () => {
+    beater.stop('web1');
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS)); // let an in-flight beat land
+    const last = beater.lastAccepted.web1;
+    const flippedAt: Record<string, number> = {};
+    await waitFor(async () => {
+      for (const [name, server] of [['a', a], ['b', b]] as const) {
+        if (flippedAt[name] === undefined && (await answer(server))[0] === BACKUP) flippedAt[name] = performance.now();
+      }
+      return flippedAt.a !== undefined && flippedAt.b !== undefined;
+    }, 'the backup on both instances');
+    const budget = FALL * INTERVAL_MS + 100;
+    expect(flippedAt.a - last).toBeLessThanOrEqual(budget);
+    expect(flippedAt.b - last).toBeLessThanOrEqual(budget);
+    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(a.port), '+short', 'app.example.test']);
+    expect(stdout).toBe(`${BACKUP}\n`);
+  });
+
+  it('flips back only after rise consecutive heartbeats', async () => {
+    expect(await beat(a, 'web1')).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await answer(a)).toEqual([BACKUP]);
+    expect(await answer(b)).toEqual([BACKUP]);
+    expect(await beat(b, 'web1')).toBe(200);
+    await waitFor(async () => (await answer(a))[0] === PRIMARY && (await answer(b))[0] === PRIMARY, 'the primary again', 2000);
+    beater.start('web1');
+  });
+
+  it('does not flip a member that misses every other beat (fewer misses than fall)', async () => {
+    beater.stop('web1');
+    const flips = async (): Promise<number> => {
+      const metrics = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+      return [...metrics.matchAll(/flipdns_node_transitions_total\{node="web1",to="down"\} (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await flips();
+    for (let i = 0; i < 10; i++) {
+      if (i % 2 === 0) expect(await beat(i % 4 === 0 ? a : b, 'web1')).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+      expect((await answer(a))[0]).toBe(PRIMARY);
+    }
+    expect(await flips()).toBe(before);
+    beater.start('web1');
+  });
+
+  it('keeps answering the last state with no flips while Redis is down, says degraded, and resyncs when it is back', async () => {
+    await redis.kill();
+    await waitFor(async () => (await health(a)).status === 'degraded' && (await health(b)).status === 'degraded', '/healthz degraded');
+    expect(await beat(a, 'web1')).toBe(503);
+    // Far longer than fall × interval without a recorded beat: still no flip.
+    await new Promise((resolve) => setTimeout(resolve, 4 * FALL * INTERVAL_MS));
+    expect(await answer(a)).toEqual([PRIMARY]);
+    expect(await answer(b)).toEqual([PRIMARY]);
+
+    await redis.restart();
+    await waitFor(async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok', '/healthz ok again');
+    await new Promise((resolve) => setTimeout(resolve, 2 * FALL * INTERVAL_MS));
+    expect(await answer(a)).toEqual([PRIMARY]);
+    expect(await answer(b)).toEqual([PRIMARY]);
+
+    // Detection works again.
+    beater.stop('web1');
+    await waitFor(async () => (await answer(a))[0] === BACKUP && (await answer(b))[0] === BACKUP, 'the backup after the outage');
+  });
+
+  it('a restarted instance never hands out the dead member, not even its first answer', async () => {
+    expect(await nodeHealth(a, 'web1')).toBe('down');
+    await b.stop();
+    b = await startFlipdns(dir, args());
+    expect(await answer(b)).toEqual([BACKUP]);
+  });
+});
