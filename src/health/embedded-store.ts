@@ -1,0 +1,222 @@
+// The health store of a single instance with no Redis: the same rules as
+// RedisStore (lua/*.ts), kept in memory, on a monotonic clock. Events go to the
+// listeners synchronously, in order, before the call that caused them returns.
+
+import { performance } from 'node:perf_hooks';
+import { poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
+import type { HealthStore, HeartbeatResult, StoreEvent, StoreSnapshot, SweepResult } from './store.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event as the change describes it; publish() adds the generation and time. */
+type EventBody = DistributiveOmit<Exclude<StoreEvent, { kind: 'resync' }>, 'generation' | 'decidedAt'>;
+
+export class EmbeddedStore implements HealthStore {
+  readonly kind = 'embedded' as const;
+  private generation = 0;
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly pools = new Map<string, PoolSpec>();
+  private readonly records = new Map<string, RuntimeRecord>();
+  private readonly held = new Map<string, string[]>();
+  private lease?: { holder: string; expiresAt: number };
+  private readonly eventListeners: Array<(event: StoreEvent) => void> = [];
+
+  connected(): boolean {
+    return true;
+  }
+
+  onConnectivity(): void {
+    // Always connected: there is never anything to report.
+  }
+
+  onEvent(listener: (event: StoreEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    return structuredClone({
+      generation: this.generation,
+      now: this.clock(),
+      nodes: [...this.nodes.values()],
+      pools: [...this.pools.values()],
+      records: [...this.records.values()],
+      held: Object.fromEntries(this.held),
+    });
+  }
+
+  async now(): Promise<number> {
+    return this.clock();
+  }
+
+  async putNode(spec: NodeSpec): Promise<NodeRecord> {
+    const now = this.clock();
+    let node = this.nodes.get(spec.id);
+    if (node) {
+      const old = node.spec;
+      if (old.intervalMs === spec.intervalMs && old.fall === spec.fall && old.rise === spec.rise && old.tokenHash === spec.tokenHash) {
+        return structuredClone(node);
+      }
+      // The window keeps its start (the last beat, grace or addition) and takes the new length.
+      const windowStart = node.state.deadlineAt! - old.fall * old.intervalMs;
+      node.state.deadlineAt = windowStart + spec.fall * spec.intervalMs;
+      node.spec = { ...spec };
+    } else {
+      node = {
+        spec: { ...spec },
+        state: { health: 'unknown', streak: 0, admin: 'none', deadlineAt: now + spec.fall * spec.intervalMs, generation: 0 },
+      };
+      this.nodes.set(spec.id, node);
+    }
+    this.publishNode(node, now);
+    return structuredClone(node);
+  }
+
+  async removeNode(id: string): Promise<boolean> {
+    if (!this.nodes.delete(id)) return false;
+    this.publish({ kind: 'node-removed', id }, this.clock());
+    return true;
+  }
+
+  async setAdmin(id: string, admin: AdminState, reason: string, by: string): Promise<NodeRecord | undefined> {
+    const node = this.nodes.get(id);
+    if (!node) return undefined;
+    const state = node.state;
+    const adminReason = reason === '' ? undefined : reason;
+    const adminBy = by === '' ? undefined : by;
+    if (state.admin !== admin || state.adminReason !== adminReason || state.adminBy !== adminBy) {
+      state.admin = admin;
+      setOptional(state, 'adminReason', adminReason);
+      setOptional(state, 'adminBy', adminBy);
+      this.publishNode(node, this.clock());
+    }
+    return structuredClone(node);
+  }
+
+  async heartbeat(id: string, tokenHash: string): Promise<HeartbeatResult> {
+    const node = this.nodes.get(id);
+    if (!node) return { status: 'unknown-node' };
+    if (node.spec.tokenHash !== tokenHash) return { status: 'bad-token' };
+    const { spec, state } = node;
+    const now = this.clock();
+    const previousBeat = state.lastBeatAt;
+    state.lastBeatAt = now;
+    state.deadlineAt = now + spec.fall * spec.intervalMs;
+    let comesUp = state.health === 'unknown';
+    if (state.health === 'down') {
+      // Only beats that keep the promised pace count toward rise; a late one starts over.
+      const onPace = previousBeat !== undefined && now - previousBeat <= 2 * spec.intervalMs;
+      state.streak = onPace ? state.streak + 1 : 1;
+      comesUp = state.streak >= spec.rise;
+    }
+    if (comesUp) {
+      state.health = 'up';
+      state.streak = 0;
+      state.changedAt = now;
+      this.publishNode(node, now);
+    }
+    return { status: 'ok', record: structuredClone(node) };
+  }
+
+  async tryLead(instanceId: string, leaseMs: number): Promise<boolean> {
+    const now = this.clock();
+    if (this.lease && this.lease.expiresAt > now && this.lease.holder !== instanceId) return false;
+    this.lease = { holder: instanceId, expiresAt: now + leaseMs };
+    return true;
+  }
+
+  async sweep(): Promise<SweepResult> {
+    const now = this.clock();
+    const due: NodeRecord[] = [];
+    let nextDeadline = Infinity;
+    for (const node of this.nodes.values()) {
+      if (node.state.health === 'down') continue;
+      const deadline = node.state.deadlineAt!;
+      if (deadline <= now) due.push(node);
+      else nextDeadline = Math.min(nextDeadline, deadline);
+    }
+    // Earliest deadline first, so that generations follow deadlines as in Redis.
+    due.sort((a, b) => a.state.deadlineAt! - b.state.deadlineAt!);
+    const downed = due.map((node) => {
+      const lateMs = now - node.state.deadlineAt!;
+      node.state.health = 'down';
+      node.state.streak = 0;
+      node.state.changedAt = now;
+      this.publishNode(node, now, lateMs);
+      return { record: structuredClone(node), lateMs };
+    });
+    return nextDeadline === Infinity ? { downed } : { downed, nextDeadlineInMs: nextDeadline - now };
+  }
+
+  async graceAll(): Promise<void> {
+    const now = this.clock();
+    for (const { spec, state } of this.nodes.values()) {
+      if (state.health === 'down') continue;
+      state.deadlineAt = Math.max(state.deadlineAt!, now + spec.fall * spec.intervalMs);
+    }
+  }
+
+  async putPool(pool: PoolSpec): Promise<void> {
+    const key = poolKey(pool);
+    if (sameJson(this.pools.get(key), pool)) return;
+    this.pools.set(key, structuredClone(pool));
+    this.publish({ kind: 'pool', pool: structuredClone(pool) }, this.clock());
+  }
+
+  async removePool(key: string): Promise<boolean> {
+    if (!this.pools.delete(key)) return false;
+    this.publish({ kind: 'pool-removed', key }, this.clock());
+    return true;
+  }
+
+  async setHeld(key: string, members: string[]): Promise<void> {
+    if (sameJson(this.held.get(key) ?? [], members)) return;
+    // No held members and no entry are the same state, so releasing stores nothing.
+    if (members.length > 0) this.held.set(key, [...members]);
+    else this.held.delete(key);
+    this.publish({ kind: 'held', key, members: [...members] }, this.clock());
+  }
+
+  async putRecord(record: RuntimeRecord): Promise<void> {
+    const key = recordKey(record);
+    if (sameJson(this.records.get(key), record)) return;
+    this.records.set(key, structuredClone(record));
+    this.publish({ kind: 'record', record: structuredClone(record) }, this.clock());
+  }
+
+  async removeRecord(key: string): Promise<boolean> {
+    if (!this.records.delete(key)) return false;
+    this.publish({ kind: 'record-removed', key }, this.clock());
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.eventListeners.length = 0;
+  }
+
+  /** Monotonic ms, offset to read like the wall clock at start. */
+  private clock(): number {
+    return Math.floor(performance.timeOrigin + performance.now());
+  }
+
+  private publishNode(node: NodeRecord, now: number, lateMs?: number): void {
+    // The generation publish() is about to give the event is the node's too.
+    node.state.generation = this.generation + 1;
+    const event = { kind: 'node', record: structuredClone(node) } as const;
+    this.publish(lateMs === undefined ? event : { ...event, lateMs }, now);
+  }
+
+  private publish(body: EventBody, decidedAt: number): void {
+    this.generation += 1;
+    const event = { ...body, generation: this.generation, decidedAt } as StoreEvent;
+    for (const listener of this.eventListeners) listener(event);
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Sets or deletes, so that absent fields stay absent (as in Redis). */
+function setOptional<K extends 'adminReason' | 'adminBy'>(state: NodeRecord['state'], field: K, value: string | undefined): void {
+  if (value === undefined) delete state[field];
+  else state[field] = value;
+}

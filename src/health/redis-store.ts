@@ -1,0 +1,265 @@
+// The health store shared by every instance: state in Redis, each change made
+// by one Lua script that also bumps the generation and publishes the event, so
+// an event never goes out without its change or the other way round. Events
+// arrive on a second connection in subscriber mode. The key schema is in
+// README.md.
+
+import { Redis } from 'ioredis';
+import { GRACE_ALL, SWEEP } from './lua/deadlines.js';
+import { SNAPSHOT, WRITE_DOCUMENT } from './lua/documents.js';
+import { HEARTBEAT } from './lua/heartbeat.js';
+import { TRY_LEAD } from './lua/lease.js';
+import { PUT_NODE, REMOVE_NODE, SET_ADMIN } from './lua/nodes.js';
+import { poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
+import { asStoreError } from './redis-errors.js';
+import { describeRedisTarget, ioredisOptions, type RedisStoreOptions } from './redis-options.js';
+import { LuaScript } from './redis-script.js';
+import {
+  StoreUnavailableError,
+  type HealthStore,
+  type HeartbeatResult,
+  type StoreEvent,
+  type StoreSnapshot,
+  type SweepResult,
+} from './store.js';
+
+export type { RedisStoreOptions } from './redis-options.js';
+
+const scripts = {
+  heartbeat: new LuaScript(HEARTBEAT),
+  sweep: new LuaScript(SWEEP),
+  graceAll: new LuaScript(GRACE_ALL),
+  putNode: new LuaScript(PUT_NODE),
+  removeNode: new LuaScript(REMOVE_NODE),
+  setAdmin: new LuaScript(SET_ADMIN),
+  writeDocument: new LuaScript(WRITE_DOCUMENT),
+  snapshot: new LuaScript(SNAPSHOT),
+  tryLead: new LuaScript(TRY_LEAD),
+};
+
+/** The hashes that hold JSON documents by key (see README.md). */
+type DocumentHash = 'pools' | 'records' | 'held';
+
+type SnapshotReply = [number, number, string[], string[], string[], string[]];
+
+export class RedisStore implements HealthStore {
+  readonly kind = 'redis' as const;
+  private readonly prefix: string;
+  private readonly command: Redis;
+  private readonly subscriber: Redis;
+  private readonly eventListeners: Array<(event: StoreEvent) => void> = [];
+  private readonly connectivityListeners: Array<(connected: boolean) => void> = [];
+  private subscribed = false;
+  private reportedConnected = false;
+  private started = false;
+  private closed = false;
+  /** A connection dropped since events last flowed: listeners must be told to resync. */
+  private mayHaveMissedEvents = false;
+  private lastError?: Error;
+  private resolveFirstUp?: () => void;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.prefix = options.prefix ?? 'flipdns:';
+    this.command = new Redis(options.url, ioredisOptions(options));
+    this.subscriber = new Redis(options.url, ioredisOptions(options));
+    this.watchCommandConnection();
+    this.watchSubscriber();
+  }
+
+  /** Connects both connections; rejects if Redis is not ready within `connectTimeoutMs`. */
+  async start(): Promise<void> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    const firstUp = new Promise<void>((resolve) => (this.resolveFirstUp = resolve));
+    // A failed attempt rejects here but is retried in the background until the timeout.
+    this.command.connect().catch(() => {});
+    this.subscriber.connect().catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const cause = this.lastError ? `: ${this.lastError.message}` : '';
+        reject(new StoreUnavailableError(`cannot reach Redis at ${describeRedisTarget(this.options)} within ${timeoutMs} ms${cause}`));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([firstUp, timedOut]);
+      this.started = true;
+    } catch (err) {
+      await this.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  connected(): boolean {
+    return this.command.status === 'ready';
+  }
+
+  onConnectivity(listener: (connected: boolean) => void): void {
+    this.connectivityListeners.push(listener);
+  }
+
+  onEvent(listener: (event: StoreEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    const [generation, now, nodes, pools, records, heldPairs] = (await this.run(scripts.snapshot, [])) as SnapshotReply;
+    const held: Record<string, string[]> = {};
+    for (let i = 0; i < heldPairs.length; i += 2) held[heldPairs[i]] = JSON.parse(heldPairs[i + 1]);
+    return {
+      generation,
+      now,
+      nodes: nodes.map((json) => JSON.parse(json) as NodeRecord),
+      pools: pools.map((json) => JSON.parse(json) as PoolSpec),
+      records: records.map((json) => JSON.parse(json) as RuntimeRecord),
+      held,
+    };
+  }
+
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.call(() => this.command.time());
+    // The same arithmetic as clock() in lua/prelude.ts.
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  async putNode(spec: NodeSpec): Promise<NodeRecord> {
+    const json = await this.run(scripts.putNode, [spec.id, spec.intervalMs, spec.fall, spec.rise, spec.tokenHash]);
+    return JSON.parse(json as string) as NodeRecord;
+  }
+
+  async removeNode(id: string): Promise<boolean> {
+    return (await this.run(scripts.removeNode, [id])) === 1;
+  }
+
+  async setAdmin(id: string, admin: AdminState, reason: string, by: string): Promise<NodeRecord | undefined> {
+    const json = (await this.run(scripts.setAdmin, [id, admin, reason, by])) as string;
+    return json === '' ? undefined : (JSON.parse(json) as NodeRecord);
+  }
+
+  async heartbeat(id: string, tokenHash: string): Promise<HeartbeatResult> {
+    return JSON.parse((await this.run(scripts.heartbeat, [id, tokenHash])) as string) as HeartbeatResult;
+  }
+
+  async tryLead(instanceId: string, leaseMs: number): Promise<boolean> {
+    return (await this.run(scripts.tryLead, [instanceId, Math.max(1, Math.round(leaseMs))])) === 1;
+  }
+
+  async sweep(): Promise<SweepResult> {
+    return JSON.parse((await this.run(scripts.sweep, [])) as string) as SweepResult;
+  }
+
+  async graceAll(): Promise<void> {
+    await this.run(scripts.graceAll, []);
+  }
+
+  async putPool(pool: PoolSpec): Promise<void> {
+    const json = JSON.stringify(pool);
+    await this.writeDocument('pools', poolKey(pool), json, `{"kind":"pool","pool":${json}}`);
+  }
+
+  async removePool(key: string): Promise<boolean> {
+    return this.writeDocument('pools', key, '', JSON.stringify({ kind: 'pool-removed', key }));
+  }
+
+  async setHeld(key: string, members: string[]): Promise<void> {
+    // No held members and no field are the same state, so releasing stores nothing.
+    const json = members.length > 0 ? JSON.stringify(members) : '';
+    await this.writeDocument('held', key, json, JSON.stringify({ kind: 'held', key, members }));
+  }
+
+  async putRecord(record: RuntimeRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    await this.writeDocument('records', recordKey(record), json, `{"kind":"record","record":${json}}`);
+  }
+
+  async removeRecord(key: string): Promise<boolean> {
+    return this.writeDocument('records', key, '', JSON.stringify({ kind: 'record-removed', key }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  /** Writes one document ('' deletes it); true when it changed (and the event went out). */
+  private async writeDocument(hash: DocumentHash, key: string, json: string, event: string): Promise<boolean> {
+    return (await this.run(scripts.writeDocument, [hash, key, json, event])) === 1;
+  }
+
+  private run(script: LuaScript, args: Array<string | number>): Promise<unknown> {
+    return this.call(() => script.run(this.command, [this.prefix, ...args]));
+  }
+
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    if (!this.connected()) throw new StoreUnavailableError('the health store (Redis) is unreachable: not connected');
+    try {
+      return await send();
+    } catch (err) {
+      throw asStoreError(err);
+    }
+  }
+
+  private watchCommandConnection(): void {
+    this.command.on('error', (err: Error) => (this.lastError = err));
+    this.command.on('ready', () => {
+      this.reportConnectivity(true);
+      this.checkEventsFlow();
+    });
+    this.command.on('close', () => {
+      this.reportConnectivity(false);
+      this.noteLoss();
+    });
+  }
+
+  private watchSubscriber(): void {
+    const channel = `${this.prefix}events`;
+    this.subscriber.on('error', (err: Error) => (this.lastError = err));
+    this.subscriber.on('ready', () => {
+      // Events flow once Redis has confirmed the subscription, not before: a
+      // snapshot read after `resync` must not miss a change published in between.
+      this.subscriber.subscribe(channel).then(
+        () => {
+          this.subscribed = true;
+          this.checkEventsFlow();
+        },
+        // The connection dropped again; the next `ready` subscribes again.
+        (err: Error) => (this.lastError = err),
+      );
+    });
+    this.subscriber.on('close', () => {
+      this.subscribed = false;
+      this.noteLoss();
+    });
+    this.subscriber.on('message', (from: string, message: string) => {
+      if (from === channel) this.dispatch(JSON.parse(message) as StoreEvent);
+    });
+  }
+
+  private noteLoss(): void {
+    if (this.started) this.mayHaveMissedEvents = true;
+  }
+
+  /** Called when either connection becomes usable: acts once both are. */
+  private checkEventsFlow(): void {
+    if (!this.connected() || !this.subscribed) return;
+    if (!this.started) {
+      this.resolveFirstUp?.();
+    } else if (this.mayHaveMissedEvents) {
+      this.mayHaveMissedEvents = false;
+      this.dispatch({ kind: 'resync' });
+    }
+  }
+
+  private reportConnectivity(connected: boolean): void {
+    if (this.closed || connected === this.reportedConnected) return;
+    this.reportedConnected = connected;
+    for (const listener of this.connectivityListeners) listener(connected);
+  }
+
+  private dispatch(event: StoreEvent): void {
+    if (this.closed) return;
+    for (const listener of this.eventListeners) listener(event);
+  }
+}
