@@ -65,7 +65,7 @@ export function probe(port, name, type = 'SOA', timeoutMs = 300) {
   });
 }
 
-async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000) {
+async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000, pollMs = 100, probeTimeoutMs = 300) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -73,14 +73,14 @@ async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000) 
       throw new Error(`${what} exited during startup (code ${child.exitCode}, signal ${child.signalCode}):\n${tail(logFile)}`);
     }
     try {
-      const r = await probe(port, zone, 'SOA');
+      const r = await probe(port, zone, 'SOA', probeTimeoutMs);
       if (r.rcode === 'NOERROR' && r.answers.length > 0) return;
       last = r.rcode;
     } catch (err) {
       last = err.message;
     }
     if (Date.now() > deadline) throw new Error(`${what} did not answer SOA ${zone} on port ${port} (${last}):\n${tail(logFile)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -161,23 +161,30 @@ export async function startNsd({ dir, zones, port, serverCount = 1 }) {
   return { name: 'nsd', port, pid: child.pid, stop };
 }
 
-/** Starts `node bin/flipdns serve`; resolves once it answers SOA `zone`. */
-export async function startFlipdns({ zonesDir, zone, port, httpPort, workers, logFile }) {
+/**
+ * Starts `node bin/flipdns serve`; resolves once it answers SOA `zone`.
+ * Optional: `extraArgs` appended to the command line; `pollMs` / `probeTimeoutMs`
+ * for the SOA probes (100 / 300 by default; smaller values time the start more finely).
+ * The result's `startupMs` is the time from spawn to the first SOA answer.
+ */
+export async function startFlipdns({ zonesDir, zone, port, httpPort, workers, logFile, extraArgs = [], pollMs, probeTimeoutMs }) {
   const main = join(ROOT, 'dist/cli/main.js');
   if (!existsSync(main)) throw new Error(`flipdns is not built (${main} missing): run \`npm run build\``);
   const args = [join(ROOT, 'bin/flipdns'), 'serve', '--zones', zonesDir, '--host', HOST, '--port', String(port), '--http-port', String(httpPort)];
   if (workers !== undefined) args.push('--workers', String(workers));
+  args.push(...extraArgs);
   const fd = openSync(logFile, 'a');
+  const started = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], cwd: ROOT });
   closeSync(fd);
   const stop = stopper(child);
   try {
-    await waitAnswer(child, port, zone, 'flipdns', logFile);
+    await waitAnswer(child, port, zone, 'flipdns', logFile, undefined, pollMs, probeTimeoutMs);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { name: 'flipdns', port, pid: child.pid, stop };
+  return { name: 'flipdns', port, pid: child.pid, stop, startupMs: performance.now() - started };
 }
 
 // ---------------------------------------------------------------------------
@@ -230,6 +237,13 @@ export function cpuSecondsBetween(before, after) {
   let ticks = 0;
   for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
   return ticks / CLK_TCK;
+}
+
+/** Resident memory of one process from /proc/PID/status: current (VmRSS) and peak (VmHWM), in bytes. */
+export function processMemory(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(s)?.[1]) * 1024;
+  return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
 }
 
 // ---------------------------------------------------------------------------
