@@ -1,12 +1,22 @@
 // The `flipdns` command. Every sub-command fails with one line on stderr and a
-// non-zero exit: 1 when the work found problems, 2 for bad usage.
+// non-zero exit: 1 when the work found problems (or the server said no), 2 for
+// bad usage, 3 when the server could not be reached.
 
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
+import { registerAgentCommand } from './agent.js';
+import { CliError } from './cli-error.js';
 import { EXIT_USAGE } from './exit-codes.js';
+import { registerHeartbeatCommand } from './heartbeat.js';
+import { registerNodeCommands } from './node.js';
+import { registerPoolCommands } from './pool.js';
+import { registerQueryCommand } from './query.js';
+import { registerRecordCommands } from './record.js';
 import { serveCommand } from './serve.js';
+import { registerStatusCommand } from './status.js';
 import { zoneCheckCommand } from './zone-check.js';
+import { registerZoneReloadCommand } from './zone-reload.js';
 
 
 export function buildProgram(): Command {
@@ -28,6 +38,15 @@ export function buildProgram(): Command {
     .argument('[dir]', 'folder of zone files', 'zones')
     .description('load every *.zone file and print each error as file:line: message')
     .action((dir: string) => zoneCheckCommand(dir));
+  registerZoneReloadCommand(zone);
+
+  registerStatusCommand(program);
+  registerRecordCommands(program);
+  registerPoolCommands(program);
+  registerNodeCommands(program);
+  registerHeartbeatCommand(program);
+  registerQueryCommand(program);
+  registerAgentCommand(program);
   return program;
 }
 
@@ -37,6 +56,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`flipdns: ${err.message.split('\n')[0]}\n`);
+      process.exitCode = err.exitCode;
       return;
     }
     if (err instanceof ConfigError) {

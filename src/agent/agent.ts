@@ -1,0 +1,116 @@
+// The loop of `flipdns agent`: every interval, run the local check and, when it
+// passes, send one heartbeat to the first server that takes it. Instances share
+// the health store, so any server will do; the one that answered last is tried
+// first. Logs only transitions, so a steady agent is silent.
+
+import type { Logger } from 'pino';
+import { callApi, errorOf } from '../api/client.js';
+import type { NodeView } from '../api/views.js';
+import { NODE_DEFAULTS } from '../pools/spec.js';
+import type { Check, CheckResult } from './checks.js';
+
+export interface AgentOptions {
+  node: string;
+  token: string;
+  /** Admin API base URLs, e.g. http://10.0.0.1:8053. */
+  servers: string[];
+  /** Ms between beats; when absent, the node's own interval as the server reports it. */
+  intervalMs?: number;
+  check: Check;
+  checkTimeoutMs: number;
+  log: Logger;
+}
+
+type Level = 'info' | 'warn' | 'error';
+
+/** A server gets at least this long to answer, however short the interval: a slow answer is not a dead server. */
+const MIN_REQUEST_TIMEOUT_MS = 1000;
+
+export class Agent {
+  private intervalMs: number;
+  private preferred = 0;
+  private phase = '';
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly options: AgentOptions) {
+    if (options.servers.length === 0) throw new Error('an agent needs at least one server');
+    this.intervalMs = options.intervalMs ?? NODE_DEFAULTS.intervalMs;
+  }
+
+  start(): void {
+    this.loop();
+  }
+
+  /** Resolves once the round in flight (if any) is over; nothing is sent after. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private loop(): void {
+    const started = performance.now();
+    this.running = this.round().then(() => {
+      if (this.stopping.signal.aborted) return;
+      // Beats keep their rhythm: the time a round took comes off the wait.
+      this.timer = setTimeout(() => this.loop(), Math.max(0, started + this.intervalMs - performance.now()));
+    });
+  }
+
+  private async round(): Promise<void> {
+    const stopping = this.stopping.signal;
+    const check = await this.options
+      .check(AbortSignal.any([stopping, AbortSignal.timeout(this.options.checkTimeoutMs)]))
+      .catch((err: Error): CheckResult => ({ ok: false, reason: err.message }));
+    if (stopping.aborted) return;
+    if (!check.ok) {
+      this.enter('check-failing', 'warn', 'local check failing: sending no heartbeats', { reason: check.reason });
+      return;
+    }
+    await this.beat();
+  }
+
+  private async beat(): Promise<void> {
+    const { servers, node, token } = this.options;
+    const failures: string[] = [];
+    for (let i = 0; i < servers.length; i++) {
+      const index = (this.preferred + i) % servers.length;
+      const server = servers[index];
+      try {
+        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, 'heartbeat'], token, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal: this.stopping.signal });
+        if (answer.status === 200) {
+          this.preferred = index;
+          const { health, intervalMs } = (answer.body as { node: NodeView }).node;
+          this.followInterval(intervalMs);
+          this.enter(`beating ${server} ${health}`, 'info', 'heartbeats accepted', { server, health });
+          return;
+        }
+        // A refusal (wrong token, unknown node) would be the same on every instance;
+        // a 5xx (its store unreachable) may not be.
+        if (answer.status < 500) {
+          this.enter(`refused ${answer.status}`, 'error', 'heartbeat refused', { server, status: answer.status, error: errorOf(answer) });
+          return;
+        }
+        failures.push(`${server}: ${errorOf(answer)}`);
+      } catch (err) {
+        if (this.stopping.signal.aborted) return;
+        failures.push((err as Error).message);
+      }
+    }
+    this.enter('unreachable', 'error', 'no server took the heartbeat', { errors: failures });
+  }
+
+  private followInterval(nodeIntervalMs: number): void {
+    if (this.options.intervalMs !== undefined || nodeIntervalMs === this.intervalMs) return;
+    this.options.log.info({ intervalMs: nodeIntervalMs, was: this.intervalMs }, "beating at the node's interval, as the server has it");
+    this.intervalMs = nodeIntervalMs;
+  }
+
+  private enter(phase: string, level: Level, message: string, details: Record<string, unknown>): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    this.options.log[level](details, message);
+  }
+}

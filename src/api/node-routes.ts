@@ -1,0 +1,67 @@
+// Nodes as operators manage them: their heartbeat contract, removal, and
+// overrides (drain, force up or down).
+
+import { parseNodeSpec } from '../pools/spec.js';
+import { recordChange } from './audit.js';
+import { hashToken, newToken } from './auth.js';
+import type { AdminContext } from './context.js';
+import { ApiError, validated } from './http-io.js';
+import { parseAdminBody, parseNodeBody } from './node-body.js';
+import { nodeId } from './params.js';
+import type { Route } from './router.js';
+import { nodeView } from './views.js';
+
+export function nodeRoutes(ctx: AdminContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: 'nodes',
+      auth: 'admin',
+      handle: async () => ({ body: { nodes: (await ctx.status()).nodes } }),
+    },
+    {
+      method: 'PUT',
+      path: 'nodes/:id',
+      auth: 'admin',
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        const { token, contract } = parseNodeBody(call.body);
+        const existing = (await ctx.store.snapshot()).nodes.find((node) => node.spec.id === id);
+        // Changing an interval must not lock out the running agent: an existing
+        // node keeps its token unless a new one is given. A new node without one gets
+        // a random token, shown in this answer only.
+        const generated = token === undefined && !existing ? newToken() : undefined;
+        const tokenHash = token !== undefined ? hashToken(token) : generated !== undefined ? hashToken(generated) : existing!.spec.tokenHash;
+        const spec = validated(() => parseNodeSpec({ ...contract, id, tokenSha256: tokenHash }));
+        const record = await ctx.store.putNode(spec);
+        const { intervalMs, fall, rise } = spec;
+        recordChange(ctx, call, existing ? 'node-changed' : 'node-added', { node: id, intervalMs, fall, rise, tokenChanged: token !== undefined || generated !== undefined });
+        return { status: existing ? 200 : 201, body: { node: nodeView(record), ...(generated ? { token: generated } : {}) } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: 'nodes/:id',
+      auth: 'admin',
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        if (!(await ctx.store.removeNode(id))) throw new ApiError(404, `no node ${id}`);
+        recordChange(ctx, call, 'node-removed', { node: id });
+        return { body: { removed: id } };
+      },
+    },
+    {
+      method: 'POST',
+      path: 'nodes/:id/admin',
+      auth: 'admin',
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        const { state, reason } = parseAdminBody(call.body);
+        const record = await ctx.store.setAdmin(id, state, reason, call.actor);
+        if (!record) throw new ApiError(404, `no node ${id}`);
+        recordChange(ctx, { ...call, reason }, 'node-admin', { node: id, admin: state });
+        return { body: { node: nodeView(record) } };
+      },
+    },
+  ];
+}

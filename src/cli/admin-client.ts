@@ -1,0 +1,80 @@
+// The CLI's side of the admin API: options every client command shares, and
+// requests whose failures map to exit codes (1 refused, 2 usage, 3 unreachable).
+
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { type Command, Option } from 'commander';
+import { type ApiRequest, ServerUnreachableError, callApi, errorOf } from '../api/client.js';
+import { SCHEMA, envFor } from '../config/schema.js';
+import { urlArg } from './arg-parsers.js';
+import { CliError } from './cli-error.js';
+import { EXIT_PROBLEMS, EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
+
+export const DEFAULT_SERVER = `http://127.0.0.1:${SCHEMA.httpPort.default}`;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ClientFlags {
+  server: string;
+  token?: string;
+  json?: boolean;
+  reason?: string;
+}
+
+export function serverOption(): Option {
+  return new Option('--server <URL>', 'admin API of a flipdns instance').env('FLIPDNS_SERVER').default(DEFAULT_SERVER).argParser(urlArg);
+}
+
+/** --server, --token (the admin token), --json, and for commands that change something, --reason. */
+export function withClientOptions(command: Command, { reason }: { reason: 'none' | 'optional' | 'required' }): Command {
+  command
+    .addOption(serverOption())
+    .addOption(new Option('--token <TOKEN>', `admin token (default: the one a local server generated, read from $${envFor('adminTokenFile')} or ${SCHEMA.adminTokenFile.default})`).env(envFor('adminToken')))
+    .option('--json', 'print the server answer as JSON');
+  if (reason !== 'none') command.addOption(new Option('--reason <TEXT>', 'why: logged with the change').makeOptionMandatory(reason === 'required'));
+  return command;
+}
+
+/** One request as the operator; resolves to the answer's body, or throws a CliError. */
+export async function adminRequest(flags: ClientFlags, method: ApiRequest['method'], path: string[], body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { 'x-flipdns-actor': actor() };
+  if (flags.reason) headers['x-flipdns-reason'] = flags.reason;
+  return request(flags.server, { method, path, token: adminToken(flags), body, headers });
+}
+
+/** One request with any token (a node's heartbeat); resolves to the body, or throws a CliError. */
+export async function request(server: string, req: Omit<ApiRequest, 'timeoutMs'>): Promise<unknown> {
+  try {
+    const answer = await callApi(server, { ...req, timeoutMs: REQUEST_TIMEOUT_MS });
+    if (answer.status >= 400) throw new CliError(errorOf(answer), EXIT_PROBLEMS);
+    return answer.body;
+  } catch (err) {
+    if (err instanceof ServerUnreachableError) throw new CliError(err.message, EXIT_UNREACHABLE);
+    throw err;
+  }
+}
+
+/** --token or its variable; else the file where `flipdns serve` wrote the token it generated, as on the same machine. */
+function adminToken(flags: ClientFlags): string {
+  if (flags.token) return flags.token;
+  const file = process.env[envFor('adminTokenFile')] ?? SCHEMA.adminTokenFile.default;
+  let token = '';
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch {
+    // Reported below, with the other ways to give a token.
+  }
+  if (!token) throw new CliError(`no admin token: give --token, set ${envFor('adminToken')}, or run where ${file} is`, EXIT_USAGE);
+  return token;
+}
+
+/** Who makes the change, for the server's log: user@host. */
+function actor(): string {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers).
+    user = process.env.USER ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
+  return `${user}@${hostname()}`;
+}

@@ -1,0 +1,29 @@
+// Parsers for option values: a bad value is a usage error, reported by
+// commander as one line, exit 2.
+
+import { InvalidArgumentError } from 'commander';
+
+export function integerArg(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return value;
+  };
+}
+
+/** A count or duration whose range the server checks, so the two cannot disagree. */
+export function wholeNumberArg(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidArgumentError('must be a whole number');
+  return Number(raw);
+}
+
+export function urlArg(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://127.0.0.1:8053');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
+  return raw;
+}

@@ -1,0 +1,9 @@
+/** A command's failure: one line for stderr and the exit code that classifies it (see exit-codes.ts). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,6 @@
+import { Option } from 'commander';
+
+/** The token a node authenticates its heartbeats with (`heartbeat`, `agent`). */
+export function nodeTokenOption(): Option {
+  return new Option('--token <TOKEN>', "the node's heartbeat token").env('FLIPDNS_NODE_TOKEN').makeOptionMandatory();
+}

@@ -1,0 +1,75 @@
+// `flipdns node`: the nodes whose heartbeats decide pool answers, and operator
+// overrides of their health.
+
+import { type Command, Option } from 'commander';
+import type { NodeStatus } from '../api/context.js';
+import type { NodeView } from '../api/views.js';
+import type { AdminState } from '../health/model.js';
+import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
+import { wholeNumberArg } from './arg-parsers.js';
+import { emit } from './output.js';
+import { renderNodes } from './render-status.js';
+
+interface AddFlags extends ClientFlags {
+  interval?: number;
+  fall?: number;
+  rise?: number;
+  nodeToken?: string;
+}
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('nodes and their health overrides');
+
+  withClientOptions(node.command('add'), { reason: 'optional' })
+    .description("add a node, or change its heartbeat contract (an existing node keeps its token unless --node-token is given)")
+    .argument('<id>', 'node id')
+    .option('--interval <MS>', 'ms between the heartbeats the node sends', wholeNumberArg)
+    .option('--fall <N>', 'missed intervals before the node is down', wholeNumberArg)
+    .option('--rise <N>', 'on-time heartbeats that bring a down node up', wholeNumberArg)
+    .addOption(new Option('--node-token <TOKEN>', "the node's heartbeat token; a new node without one gets a random token, printed once"))
+    .action(async (id: string, flags: AddFlags) => {
+      const contract = { intervalMs: flags.interval, fall: flags.fall, rise: flags.rise, token: flags.nodeToken };
+      const body = (await adminRequest(flags, 'PUT', ['nodes', id], contract)) as { node: NodeView; token?: string };
+      emit(flags.json, body, () => {
+        const { node: saved, token } = body;
+        const summary = `node ${saved.id}: every ${saved.intervalMs} ms, down after ${saved.fall} missed, up after ${saved.rise}; ${saved.health}\n`;
+        return token ? `${summary}token: ${token}\n(shown only now: the server keeps its SHA-256 only)\n` : summary;
+      });
+    });
+
+  withClientOptions(node.command('rm'), { reason: 'optional' })
+    .description('remove a node')
+    .argument('<id>')
+    .action(async (id: string, flags: ClientFlags) => {
+      const body = await adminRequest(flags, 'DELETE', ['nodes', id]);
+      emit(flags.json, body, () => `removed ${(body as { removed: string }).removed}\n`);
+    });
+
+  withClientOptions(node.command('list'), { reason: 'none' })
+    .description('every node with its health')
+    .action(async (flags: ClientFlags) => {
+      const body = (await adminRequest(flags, 'GET', ['nodes'])) as { nodes: NodeStatus[] };
+      emit(flags.json, body, () => renderNodes(body.nodes));
+    });
+
+  withClientOptions(node.command('drain'), { reason: 'required' })
+    .description('take the node out of answers, whatever its health')
+    .argument('<id>')
+    .action((id: string, flags: ClientFlags) => setAdmin(id, 'drain', flags));
+
+  withClientOptions(node.command('undrain'), { reason: 'optional' })
+    .description('end a drain or force: health decides again')
+    .argument('<id>')
+    .action((id: string, flags: ClientFlags) => setAdmin(id, 'none', flags));
+
+  withClientOptions(node.command('force'), { reason: 'required' })
+    .description('count the node as up or down, whatever its heartbeats say')
+    .argument('<id>')
+    .addArgument(program.createArgument('<state>', 'up or down').choices(['up', 'down']))
+    .action((id: string, state: 'up' | 'down', flags: ClientFlags) => setAdmin(id, state === 'up' ? 'force-up' : 'force-down', flags));
+}
+
+async function setAdmin(id: string, state: AdminState, flags: ClientFlags): Promise<void> {
+  const body = (await adminRequest(flags, 'POST', ['nodes', id, 'admin'], { state, reason: flags.reason ?? '' })) as { node: NodeView };
+  emit(flags.json, body, () => `node ${id}: ${state === 'none' ? 'no override' : state}, health ${body.node.health}\n`);
+}

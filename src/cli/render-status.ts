@@ -1,0 +1,43 @@
+// The status view as text: each pool with its members and the health of the
+// nodes they follow, then the nodes.
+
+import type { NodeStatus, PoolStatus, StatusView } from '../api/context.js';
+import { age, table } from './output.js';
+
+export function renderStatus(view: StatusView): string {
+  const store = `store ${view.store.kind} ${view.store.connected ? 'connected' : 'UNREACHABLE'}`;
+  const pools = view.pools.length === 0 ? 'no pools\n' : view.pools.map((pool) => renderPool(pool, view.nodes)).join('\n');
+  return `instance ${view.instance}  generation ${view.generation}  ${store}\n\n${pools}\n${renderNodes(view.nodes)}`;
+}
+
+export function renderPool(pool: PoolStatus, nodes: NodeStatus[]): string {
+  const answer = pool.allDown ? `ALL DOWN, answering ${pool.answer.join(' ') || 'nothing'}` : `answer ${pool.answer.join(' ')}`;
+  const title = `${pool.name} ${pool.type}  ${pool.policy}  from ${pool.source}  ttl ${pool.ttl}  ${answer}\n`;
+  const rows = pool.members.map((member) => {
+    const node = nodes.find((candidate) => candidate.id === member.node);
+    const state = [node?.health ?? 'no such node', node && node.admin !== 'none' ? node.admin : '', member.held ? 'held' : ''].filter(Boolean).join(', ');
+    return [member.id, member.node, member.value, String(member.priority), String(member.weight), member.available ? 'yes' : 'no', state, age(node?.heartbeatAgeMs), node ? String(node.generation) : '-'];
+  });
+  return title + table(['MEMBER', 'NODE', 'VALUE', 'PRIORITY', 'WEIGHT', 'AVAILABLE', 'STATE', 'BEAT AGO', 'GEN'], rows, '  ');
+}
+
+export function renderNodes(nodes: NodeStatus[]): string {
+  if (nodes.length === 0) return 'no nodes\n';
+  const rows = nodes.map((node) => [
+    node.id,
+    node.health,
+    node.admin === 'none' ? '-' : `${node.admin} by ${node.adminBy ?? '?'}: ${node.adminReason ?? ''}`,
+    age(node.heartbeatAgeMs),
+    age(node.sinceChangeMs),
+    `${node.intervalMs}ms`,
+    String(node.fall),
+    String(node.rise),
+    String(node.generation),
+  ]);
+  return table(['NODE', 'HEALTH', 'OVERRIDE', 'BEAT AGO', 'CHANGED AGO', 'INTERVAL', 'FALL', 'RISE', 'GEN'], rows);
+}
+
+/** Unhealthy: the store cannot be reached, or a pool has no member to answer with. */
+export function isUnhealthy(view: StatusView): boolean {
+  return !view.store.connected || view.pools.some((pool) => pool.allDown);
+}

@@ -1,0 +1,150 @@
+// The agent against a stand-in for the flipdns API (a tiny HTTP server counting
+// heartbeats) and a local TCP listener as the service it checks.
+
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, type AgentOptions } from '../../src/agent/agent.js';
+import { tcpCheck } from '../../src/agent/checks.js';
+
+const TOKEN = 'web1-token-abcdefghijkl';
+
+interface StandIn {
+  url: string;
+  beats: number;
+  /** The status answered to heartbeats with the right token. */
+  answer: number;
+  close(): Promise<void>;
+}
+
+async function startStandIn(nodeIntervalMs = 1000): Promise<StandIn> {
+  const standIn = { beats: 0, answer: 200 } as StandIn;
+  const server: HttpServer = createHttpServer((req, res) => {
+    const right = req.method === 'POST' && req.url === '/api/v1/nodes/web1/heartbeat' && req.headers.authorization === `Bearer ${TOKEN}`;
+    const status = right ? standIn.answer : 403;
+    if (status === 200) standIn.beats++;
+    const body = status === 200 ? { node: { id: 'web1', health: 'up', intervalMs: nodeIntervalMs } } : { error: 'refused' };
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  standIn.url = `http://127.0.0.1:${await listen(server, 0)}`;
+  standIn.close = () => close(server);
+  return standIn;
+}
+
+function listen(server: HttpServer | TcpServer, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: HttpServer | TcpServer): Promise<void> {
+  if ('closeAllConnections' in server) server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A port nothing listens on (taken, then given back). */
+async function deadPort(): Promise<number> {
+  const server = createTcpServer();
+  const port = await listen(server, 0);
+  await close(server);
+  return port;
+}
+
+function capture(): { log: AgentOptions['log']; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')));
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('flipdns agent', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function run(options: Partial<AgentOptions> & Pick<AgentOptions, 'servers'>): Promise<{ agent: Agent; lines: Array<Record<string, unknown>> }> {
+    const { log, lines } = capture();
+    const agent = new Agent({ node: 'web1', token: TOKEN, intervalMs: 40, check: async () => ({ ok: true }), checkTimeoutMs: 200, log, ...options });
+    agent.start();
+    cleanup.push(() => agent.stop());
+    return { agent, lines };
+  }
+
+  it('beats while the TCP check passes, stops while it fails, and resumes', async () => {
+    const standIn = await startStandIn();
+    cleanup.push(() => standIn.close());
+    const service = createTcpServer((socket) => socket.destroy());
+    const port = await listen(service, 0);
+
+    const { lines } = await run({ servers: [standIn.url], check: tcpCheck('127.0.0.1', port) });
+    await until(() => standIn.beats >= 3, 'three beats');
+
+    await close(service);
+    await until(() => lines.some((line) => line.msg === 'local check failing: sending no heartbeats'), 'the check to fail');
+    const whileDown = standIn.beats;
+    await sleep(300);
+    expect(standIn.beats).toBe(whileDown);
+    expect(lines.find((line) => line.msg === 'local check failing: sending no heartbeats')?.reason).toMatch(/ECONNREFUSED/);
+
+    const revived = createTcpServer((socket) => socket.destroy());
+    await listen(revived, port);
+    cleanup.push(() => close(revived));
+    await until(() => standIn.beats >= whileDown + 3, 'beats to resume');
+
+    // Transitions only: accepted, failing, accepted again; not a line per beat.
+    expect(lines.map((line) => line.msg)).toEqual(['heartbeats accepted', 'local check failing: sending no heartbeats', 'heartbeats accepted']);
+  });
+
+  it('sends each beat to the first server that answers, and nothing after stop', async () => {
+    const standIn = await startStandIn();
+    cleanup.push(() => standIn.close());
+    const dead = `http://127.0.0.1:${await deadPort()}`;
+    const { agent, lines } = await run({ servers: [dead, standIn.url] });
+    await until(() => standIn.beats >= 3, 'beats through the second server');
+    expect(lines[0]).toMatchObject({ msg: 'heartbeats accepted', server: standIn.url, health: 'up' });
+
+    await agent.stop();
+    const atStop = standIn.beats;
+    await sleep(150);
+    expect(standIn.beats).toBe(atStop);
+  });
+
+  it('logs a refusal once, and that no server answers once', async () => {
+    const standIn = await startStandIn();
+    cleanup.push(() => standIn.close());
+    standIn.answer = 403;
+    const { lines } = await run({ servers: [standIn.url] });
+    await sleep(250);
+    expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'heartbeat refused', status: 403, error: 'refused' })]);
+
+    const alone = await run({ servers: [`http://127.0.0.1:${await deadPort()}`] });
+    await sleep(250);
+    expect(alone.lines).toEqual([expect.objectContaining({ msg: 'no server took the heartbeat', errors: [expect.stringMatching(/ECONNREFUSED/)] })]);
+  });
+
+  it("beats at the node's interval when none is given", async () => {
+    const standIn = await startStandIn(60);
+    cleanup.push(() => standIn.close());
+    const { lines } = await run({ servers: [standIn.url], intervalMs: undefined });
+    await until(() => standIn.beats >= 4, 'beats at the 60 ms interval', 2000);
+    expect(lines).toContainEqual(expect.objectContaining({ intervalMs: 60, was: 1000 }));
+  });
+});

@@ -1,0 +1,133 @@
+// The admin API served in process over a real HTTP socket, on an EmbeddedStore,
+// with a test AdminContext: the real pool and record validators, and small
+// stand-ins for the instance's status and reload that follow the same contract.
+
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../../src/api/context.js';
+import { createApiHandler } from '../../src/api/routes.js';
+import { EmbeddedStore } from '../../src/health/embedded-store.js';
+import { type NodeRecord, type PoolSpec, poolKey, type RuntimeRecord } from '../../src/health/model.js';
+import type { HealthStore, StoreSnapshot } from '../../src/health/store.js';
+import { startHttpServer } from '../../src/http/server.js';
+import { parsePoolSpec } from '../../src/pools/spec.js';
+import type { ReloadResult } from '../../src/server/instance.js';
+import { parseRuntimeRecord } from '../../src/zone/runtime-record.js';
+
+export const ADMIN_TOKEN = 'admin-token-0123456789';
+
+/** A pool "from a zone file": shown by the API, never in the store. */
+export const FILE_POOL: PoolSpec = {
+  name: 'file.example.test.',
+  type: 'A',
+  policy: 'failover',
+  members: [{ id: 'm1', node: 'file-node', value: '192.0.2.50', weight: 1, priority: 0 }],
+  ttl: 30,
+  failback: 'auto',
+  limit: 1,
+  allDown: 'all',
+  fallback: [],
+  startup: 'assume-up',
+};
+
+export interface Harness {
+  url: string;
+  store: HealthStore;
+  /** Every log line, parsed. */
+  logs: Array<Record<string, unknown>>;
+  changes: string[];
+  call(method: string, path: string, options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness({ store = new EmbeddedStore(), adminToken = ADMIN_TOKEN }: { store?: HealthStore; adminToken?: string } = {}): Promise<Harness> {
+  const logs: Array<Record<string, unknown>> = [];
+  const changes: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(JSON.parse(chunk.toString('utf8')));
+      done();
+    },
+  });
+  const ctx: AdminContext = {
+    instanceId: 'api-test',
+    store,
+    log: pino({ level: 'info' }, sink),
+    status: async () => statusOf('api-test', store, await store.snapshot()),
+    reloadZones: (): ReloadResult => ({ zones: 2, records: 14, pools: 3, errors: [], failedFiles: [] }),
+    parsePool: (input) => parsePoolSpec(input),
+    parseRecord: parseRuntimeRecord,
+    countChange: (kind) => changes.push(kind),
+  };
+  const { server, port } = await startHttpServer('127.0.0.1', 0, {
+    metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    health: () => ({ healthy: true }),
+    api: createApiHandler(ctx, { adminToken }),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    store,
+    logs,
+    changes,
+    async call(method, path, { token = ADMIN_TOKEN, body, rawBody, headers = {} } = {}) {
+      const response = await fetch(url + path, {
+        method,
+        headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+        body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    close: () => closeServer(server),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot): StatusView {
+  const nodes = snapshot.nodes.map((node) => nodeStatus(node, snapshot.now));
+  const pools = [...snapshot.pools.map((pool) => ({ pool, source: 'store' as const })), { pool: FILE_POOL, source: 'file' as const }].map(({ pool, source }) =>
+    poolStatus(pool, source, nodes, snapshot.held[poolKey(pool)] ?? []),
+  );
+  return { instance, generation: snapshot.generation, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
+}
+
+function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
+  return {
+    id: spec.id,
+    health: state.health,
+    admin: state.admin,
+    adminReason: state.adminReason,
+    adminBy: state.adminBy,
+    intervalMs: spec.intervalMs,
+    fall: spec.fall,
+    rise: spec.rise,
+    heartbeatAgeMs: state.lastBeatAt === undefined ? undefined : now - state.lastBeatAt,
+    sinceChangeMs: state.changedAt === undefined ? undefined : now - state.changedAt,
+    generation: state.generation,
+  };
+}
+
+function poolStatus(pool: PoolSpec, source: 'file' | 'store', nodes: NodeStatus[], held: string[]): PoolStatus {
+  const members = pool.members.map((member) => {
+    const node = nodes.find((candidate) => candidate.id === member.node);
+    const healthy = node?.admin === 'force-up' || (node?.health === 'up' && node.admin === 'none');
+    return { ...member, held: held.includes(member.id), available: healthy && !held.includes(member.id) };
+  });
+  const available = members.filter((member) => member.available);
+  return {
+    name: pool.name,
+    type: pool.type,
+    policy: pool.policy,
+    source,
+    ttl: pool.ttl,
+    answer: (available.length > 0 ? available : members).map((member) => member.value),
+    allDown: available.length === 0,
+    members,
+  };
+}
