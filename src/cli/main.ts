@@ -4,6 +4,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { StoreSettingsError } from '../health/create-store.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
 import { registerAgentCommand } from './agent.js';
 import { CliError } from './cli-error.js';
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StoreSettingsError) {
       process.stderr.write(`flipdns: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;

@@ -46,7 +46,7 @@ export function createAdminContext(deps: {
   };
 }
 
-function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
+export function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
   return {
     id: spec.id,
     health: state.health,

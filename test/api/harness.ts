@@ -8,10 +8,11 @@ import { pino } from 'pino';
 import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../../src/api/context.js';
 import { createApiHandler } from '../../src/api/routes.js';
 import { EmbeddedStore } from '../../src/health/embedded-store.js';
-import { type NodeRecord, type PoolSpec, poolKey, type RuntimeRecord } from '../../src/health/model.js';
+import { type PoolSpec, poolKey, type RuntimeRecord } from '../../src/health/model.js';
 import type { HealthStore, StoreSnapshot } from '../../src/health/store.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
+import { nodeStatus } from '../../src/server/admin-context.js';
 import type { ReloadResult } from '../../src/server/instance.js';
 import { parseRuntimeRecord } from '../../src/zone/runtime-record.js';
 
@@ -95,22 +96,6 @@ function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot)
     poolStatus(pool, source, nodes, snapshot.held[poolKey(pool)] ?? []),
   );
   return { instance, generation: snapshot.generation, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
-}
-
-function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
-  return {
-    id: spec.id,
-    health: state.health,
-    admin: state.admin,
-    adminReason: state.adminReason,
-    adminBy: state.adminBy,
-    intervalMs: spec.intervalMs,
-    fall: spec.fall,
-    rise: spec.rise,
-    heartbeatAgeMs: state.lastBeatAt === undefined ? undefined : now - state.lastBeatAt,
-    sinceChangeMs: state.changedAt === undefined ? undefined : now - state.changedAt,
-    generation: state.generation,
-  };
 }
 
 function poolStatus(pool: PoolSpec, source: 'file' | 'store', nodes: NodeStatus[], held: string[]): PoolStatus {

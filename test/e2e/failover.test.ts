@@ -43,7 +43,7 @@ const POOLS = JSON.stringify({
 
 async function answer(server: FlipdnsHandle): Promise<string[]> {
   const { packet } = await queryUdp(server.port, { name: 'app.example.test' }, { timeoutMs: 500 });
-  return (packet!.answers ?? []).map((a) => String(a.data));
+  return (packet!.answers ?? []).map((a) => String((a as { data: unknown }).data));
 }
 
 async function beat(server: FlipdnsHandle, node: string, token = TOKENS[node]): Promise<number> {

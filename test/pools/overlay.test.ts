@@ -76,10 +76,10 @@ describe('PoolOverlay', () => {
     const alias = parsePoolSpec({ name: 'alias-to-app.example.test', type: 'CNAME', policy: 'failover', members: [{ id: 'a', node: 'web1', value: 'app.example.test.' }] });
     const { overlay, ask } = setup([APP, alias]);
     overlay.applySnapshot(snapshot([node('web1', 'up'), node('web2', 'up')]));
-    expect(ask('alias-to-app.example.test').answers!.map((a) => a.data)).toEqual(['app.example.test', '192.0.2.101']);
+    expect(ask('alias-to-app.example.test').answers!.map((a) => (a as { data: unknown }).data)).toEqual(['app.example.test', '192.0.2.101']);
     overlay.applyEvent({ kind: 'node', generation: 2, record: node('web1', 'down', 2), decidedAt: 0 });
     // The CNAME pool fails open (its one member is down), the A pool moves to web2.
-    expect(ask('alias-to-app.example.test').answers!.map((a) => a.data)).toEqual(['app.example.test', '192.0.2.102']);
+    expect(ask('alias-to-app.example.test').answers!.map((a) => (a as { data: unknown }).data)).toEqual(['app.example.test', '192.0.2.102']);
   });
 
   it('treats unknown members by the startup rule', () => {
