@@ -158,6 +158,19 @@ describe('pools over Redis, two instances', () => {
     expect(stdout).toBe(`${BACKUP}\n`);
   });
 
+  it('exports how long detection and propagation took', async () => {
+    const metrics = await Promise.all([a, b].map(async (server) => (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text()));
+    const count = (text: string, name: string): number => Number(new RegExp(`^${name}_count (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    // One instance decided; both served the decision.
+    expect(metrics.map((text) => count(text, 'flipdns_detection_seconds')).reduce((x, y) => x + y)).toBeGreaterThanOrEqual(1);
+    for (const text of metrics) {
+      expect(count(text, 'flipdns_propagation_seconds')).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/flipdns_node_transitions_total\{node="web1",to="down"\} 1/);
+      expect(text).toMatch(/flipdns_pool_member_available\{pool="app\.example\.test\. A",member="web1"\} 0/);
+      expect(text).toMatch(/flipdns_store_connected 1/);
+    }
+  });
+
   it('flips back only after rise consecutive heartbeats', async () => {
     expect(await beat(a, 'web1')).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
