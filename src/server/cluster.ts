@@ -7,7 +7,26 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
-import { startInstance } from './instance.js';
+import { ZoneSet } from '../answer/zoneset.js';
+import { QueryStats } from '../metrics/query-stats.js';
+import { registerServerMetrics } from '../metrics/registry.js';
+import type { OverlayTarget } from '../pools/overlay.js';
+import { startInstance, startSharedState } from './instance.js';
+
+/** The primary answers no queries: it keeps the zone set only to place pools and report them. */
+class StateOnlyTarget implements OverlayTarget {
+  zoneSet = new ZoneSet(new Map());
+
+  setZones(zones: ZoneSet): void {
+    this.zoneSet = zones;
+  }
+
+  invalidatePool(): number {
+    return 0;
+  }
+}
+
+const NO_ZONE_FIGURES = { records: () => [], cacheEntries: () => 0, cacheOverflows: () => 0 };
 
 const CONFIG_ENV = 'FLIPDNS_WORKER_CONFIG';
 const RELOAD = 'flipdns:reload';
@@ -37,16 +56,28 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   });
   for (let i = 0; i < config.workers; i++) fork();
 
+  const reloadWorkers = (): void => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(RELOAD);
+  };
   const aggregator = new AggregatorRegistry();
+  const metrics = async (): Promise<{ contentType: string; body: string }> => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
+  const workerHealth = () => ({ workers: config.workers, workersReady: ready.size });
+  // With a shared store the primary follows the state too and serves the admin API;
+  // an embedded store lives inside each worker, where no API can reach it.
+  const state = config.store === 'embedded' ? undefined : await startSharedState(config, log, new StateOnlyTarget(), registerServerMetrics(new QueryStats(), NO_ZONE_FIGURES), reloadWorkers);
+  if (state === undefined) log.warn('with --workers and the embedded store there is no admin API: use a Redis store to change pools and take heartbeats');
   if (config.httpPort !== 0) {
+    const routes = state?.httpRoutes(workerHealth);
     await startHttpServer(config.httpHost, config.httpPort, {
-      metrics: async () => ({ contentType: aggregator.contentType, body: await (await aggregator.clusterMetrics()).toString() }),
-      health: () => ({ healthy: ready.size > 0, instance: config.id, workers: config.workers, workersReady: ready.size }),
+      metrics,
+      health: () => ({ ...(routes?.health() ?? { instance: config.id, ...workerHealth() }), healthy: ready.size > 0 }),
+      api: routes?.api,
     });
   }
   process.on('SIGHUP', () => {
     log.info('reloading zones in every worker');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(RELOAD);
+    if (state !== undefined) state.reload();
+    else reloadWorkers();
   });
   const stop = (): void => {
     stopping = true;

@@ -14,12 +14,12 @@ import { createStore } from '../health/create-store.js';
 import { Decider } from '../health/decider.js';
 import { type HealthStore, StoreUnavailableError } from '../health/store.js';
 import { StateSync } from '../health/sync.js';
-import { startHttpServer } from '../http/server.js';
+import { type HttpRoutes, startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { registerHealthMetrics } from '../metrics/health-metrics.js';
 import { QueryStats } from '../metrics/query-stats.js';
-import { metricsRegistry, registerServerMetrics } from '../metrics/registry.js';
-import { PoolOverlay } from '../pools/overlay.js';
+import { type ServerMetrics, metricsRegistry, registerServerMetrics } from '../metrics/registry.js';
+import { type OverlayTarget, PoolOverlay } from '../pools/overlay.js';
 import { nameToText } from '../zone/name.js';
 import { typeToText } from '../zone/types.js';
 import { createAdminContext } from './admin-context.js';
@@ -34,6 +34,18 @@ export interface Instance {
   readonly handler: QueryHandler;
   readonly httpPort: number | undefined;
   reload(): ReloadResult;
+  close(): Promise<void>;
+}
+
+/** Everything an instance knows besides its sockets: zones, pools, the store and its decisions. */
+export interface SharedState {
+  store: HealthStore;
+  overlay: PoolOverlay;
+  sync: StateSync;
+  decider: Decider;
+  reload(): ReloadResult;
+  /** The HTTP routes of an instance holding this state: /metrics, /healthz, the admin API. */
+  httpRoutes(details: () => Record<string, unknown>): HttpRoutes;
   close(): Promise<void>;
 }
 
@@ -55,10 +67,46 @@ export async function startInstance(config: Config, log: Logger, { serveHttp }: 
     cacheEntries: () => handler.cache.size,
     cacheOverflows: () => handler.cache.overflows,
   });
+  const state = await startSharedState(config, log, handler, serverMetrics);
 
+  const udp: Socket = await listenUdp(config.host, config.port, handler, log);
+  const tcp: Server = await listenTcp(config.host, config.port, handler, { idleTimeoutMs: config.tcpIdleTimeout, maxConnections: config.tcpMaxConnections }, log);
+  const http =
+    serveHttp && config.httpPort !== 0
+      ? await startHttpServer(config.httpHost, config.httpPort, state.httpRoutes(() => ({ zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount })))
+      : undefined;
+  log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off', store: state.store.kind }, 'serving DNS over UDP and TCP');
+
+  return {
+    handler,
+    httpPort: http?.port,
+    reload: state.reload,
+    async close() {
+      await Promise.all([
+        new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => tcp.close(() => resolve())),
+        http ? new Promise<void>((resolve) => (http.server.close(() => resolve()), http.server.closeAllConnections())) : undefined,
+      ]);
+      await state.close();
+    },
+  };
+}
+
+/**
+ * Loads zones and pool files into `target`, opens the store and reads the
+ * shared state, and starts following and deciding. Resolves only once the state
+ * is read. The cluster primary uses it with no DNS sockets, to serve the admin API.
+ */
+export async function startSharedState(
+  config: Config,
+  log: Logger,
+  target: OverlayTarget & { zoneSet: ZoneSet },
+  serverMetrics: ServerMetrics,
+  afterReload?: () => void,
+): Promise<SharedState> {
   const store = await openStore(config, log);
   let sync: StateSync | undefined;
-  const overlay = new PoolOverlay(handler, log, (pool, previous) => {
+  const overlay = new PoolOverlay(target, log, (pool, previous) => {
     healthMetrics.answerChanges.inc({ pool: `${pool.spec.name} ${pool.spec.type}` });
     log.info({ pool: pool.spec.name, type: pool.spec.type, from: previous.variants[0], to: pool.selection.variants[0], allDown: pool.selection.allDown }, 'pool answer changed');
   });
@@ -76,54 +124,46 @@ export async function startInstance(config: Config, log: Logger, { serveHttp }: 
   });
 
   const data = new ConfiguredData(config.zones, overlay, store, serverMetrics, log);
-  const reload = (): ReloadResult => data.reload(handler.zoneSet);
-  reload();
-  sync = new StateSync(store, overlay, healthMetrics, log);
+  const reload = (): ReloadResult => {
+    const result = data.reload(target.zoneSet);
+    afterReload?.();
+    return result;
+  };
+  data.reload(target.zoneSet);
+  const liveSync = (sync = new StateSync(store, overlay, healthMetrics, log));
   store.onEvent((event) => {
     if (event.kind === 'resync') void data.registerFileNodes();
   });
-  await sync.start();
+  await liveSync.start();
   await data.registerFileNodes();
   const decider = new Decider(store, config.id, overlay, healthMetrics, log);
   decider.start();
 
-  const udp: Socket = await listenUdp(config.host, config.port, handler, log);
-  const tcp: Server = await listenTcp(config.host, config.port, handler, { idleTimeoutMs: config.tcpIdleTimeout, maxConnections: config.tcpMaxConnections }, log);
-  const liveSync = sync;
-  const http =
-    serveHttp && config.httpPort !== 0
-      ? await startHttpServer(config.httpHost, config.httpPort, {
-          metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
-          health: () => ({
-            healthy: true,
-            status: store.connected() ? 'ok' : 'degraded',
-            instance: config.id,
-            zones: handler.zoneSet.zones.size,
-            records: handler.zoneSet.recordCount,
-            pools: overlay.pools().size,
-            store: { kind: store.kind, connected: store.connected() },
-            generation: liveSync.currentGeneration,
-            decider: decider.isLeading,
-          }),
-          api: createApiHandler(createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload }), {
-            adminToken: adminToken(config, log),
-          }),
-        })
-      : undefined;
-  log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off', store: store.kind }, 'serving DNS over UDP and TCP');
-
   return {
-    handler,
-    httpPort: http?.port,
+    store,
+    overlay,
+    sync: liveSync,
+    decider,
     reload,
+    httpRoutes: (details) => ({
+      metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
+      health: () => ({
+        healthy: true,
+        status: store.connected() ? 'ok' : 'degraded',
+        instance: config.id,
+        ...details(),
+        pools: overlay.pools().size,
+        store: { kind: store.kind, connected: store.connected() },
+        generation: liveSync.currentGeneration,
+        decider: decider.isLeading,
+      }),
+      api: createApiHandler(createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload }), {
+        adminToken: adminToken(config, log),
+      }),
+    }),
     async close() {
       decider.stop();
       liveSync.stop();
-      await Promise.all([
-        new Promise<void>((resolve) => udp.close(() => resolve())),
-        new Promise<void>((resolve) => tcp.close(() => resolve())),
-        http ? new Promise<void>((resolve) => (http.server.close(() => resolve()), http.server.closeAllConnections())) : undefined,
-      ]);
       await store.close();
     },
   };

@@ -224,3 +224,30 @@ describe('pools over Redis, two instances', () => {
     expect(await answer(b)).toEqual([BACKUP]);
   });
 });
+
+describe('pools over Redis with --workers 2', () => {
+  it('takes heartbeats and operator changes at the primary and serves them from every worker', async () => {
+    const redis = await startRedis();
+    const dir = zoneDir({ 'example.test.zone': ZONE, 'app.pools.json': POOLS });
+    const server = await startFlipdns(dir, ['--store', redis.url, '--admin-token', ADMIN_TOKEN, '--workers', '2']);
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status === 200, 'workers ready');
+      expect(await beat(server, 'web1')).toBe(200);
+      expect(await beat(server, 'web2')).toBe(200);
+      const force = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/nodes/web1/admin`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ state: 'force-down', reason: 'e2e' }),
+      });
+      expect(force.status).toBe(200);
+      // Every answer, whichever worker takes it, is the backup.
+      await waitFor(async () => {
+        const answers = await Promise.all(Array.from({ length: 10 }, () => answer(server)));
+        return answers.every((a) => a[0] === BACKUP);
+      }, 'the backup from every worker');
+    } finally {
+      await server.stop();
+      await redis.stop();
+    }
+  });
+});
