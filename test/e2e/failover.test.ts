@@ -251,3 +251,34 @@ describe('pools over Redis with --workers 2', () => {
     }
   });
 });
+
+describe('pools over Redis, instances whose clocks disagree', () => {
+  it('makes no false flips and still detects a real failure when the deciding instance runs an hour ahead', async () => {
+    const redis = await startRedis();
+    const dir = zoneDir({ 'example.test.zone': ZONE, 'app.pools.json': POOLS });
+    const args = ['--store', redis.url, '--admin-token', ADMIN_TOKEN];
+    // Started first, so it holds the decider lease; libfaketime shifts every clock it reads.
+    const ahead = await startFlipdns(dir, args, {}, ['faketime', '-f', '+1h']);
+    const behind = await startFlipdns(dir, args, {}, ['faketime', '-f', '-1h']);
+    const servers = [ahead, behind];
+    const beater = new Beater(() => servers);
+    try {
+      await waitFor(async () => (await health(ahead)).decider === true, 'the instance ahead to hold the decider lease');
+      beater.start('web1', 'web2');
+      await waitFor(async () => (await nodeHealth(behind, 'web1')) === 'up' && (await nodeHealth(behind, 'web2')) === 'up', 'both nodes up');
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, FALL * INTERVAL_MS));
+        expect(await answer(ahead)).toEqual([PRIMARY]);
+        expect(await answer(behind)).toEqual([PRIMARY]);
+      }
+      expect(await nodeHealth(ahead, 'web1')).toBe('up');
+
+      beater.stop('web1');
+      await waitFor(async () => (await answer(ahead))[0] === BACKUP && (await answer(behind))[0] === BACKUP, 'the backup on both instances', 2000);
+    } finally {
+      beater.halt();
+      await Promise.all(servers.map((server) => server.stop()));
+      await redis.stop();
+    }
+  });
+});

@@ -20,10 +20,12 @@ export interface FlipdnsHandle {
   stop(): Promise<void>;
 }
 
-export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<FlipdnsHandle> {
+/** `wrapper`: a command line to run node under, e.g. `['faketime', '-f', '+1h']`. */
+export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): Promise<FlipdnsHandle> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const [port, httpPort] = await getFreePorts(2);
-  const child = spawn(process.execPath, [BIN, 'serve', '--zones', zonesDir, '--port', String(port), '--http-port', String(httpPort), '--id', 'test-instance', ...extraArgs], {
+  const command = [...wrapper, process.execPath];
+  const child = spawn(command[0], [...command.slice(1), BIN, 'serve', '--zones', zonesDir, '--port', String(port), '--http-port', String(httpPort), '--id', 'test-instance', ...extraArgs], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
