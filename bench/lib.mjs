@@ -239,6 +239,32 @@ export function cpuSecondsBetween(before, after) {
   return ticks / CLK_TCK;
 }
 
+/**
+ * One dnsperf run against the server `pid` answers on, with the server's CPU
+ * seconds over it, printed as one line; `label` names the run in that line.
+ */
+export async function measuredRun(pid, perf, round, label) {
+  const before = treeTicks(pid);
+  const r = await runDnsperf(perf);
+  const cpu = cpuSecondsBetween(before, treeTicks(pid));
+  const run = {
+    round,
+    qps: r.qps,
+    completed: r.completed,
+    lost: r.lost,
+    cpuSeconds: cpu,
+    queriesPerCpuSecond: cpu > 0 ? r.completed / cpu : NaN,
+    latencyAvgMs: r.latencyAvg * 1000,
+    rcodes: r.rcodes,
+    command: r.args,
+  };
+  console.log(
+    `round ${round} ${label.padEnd(8)} ${fmt(r.qps).padStart(9)} qps  lost ${r.lost}  cpu ${cpu.toFixed(2)} s  ` +
+      `${fmt(run.queriesPerCpuSecond).padStart(9)} q/cpu-s  avg latency ${run.latencyAvgMs.toFixed(2)} ms  ${JSON.stringify(r.rcodes)}`,
+  );
+  return run;
+}
+
 /** Resident memory of one process from /proc/PID/status: current (VmRSS) and peak (VmHWM), in bytes. */
 export function processMemory(pid) {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');

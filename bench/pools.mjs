@@ -29,10 +29,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
-  cpuSecondsBetween,
   findDnsperf,
   fmt,
   freePort,
+  measuredRun,
   median,
   parseArgs,
   probe,
@@ -41,7 +41,6 @@ import {
   runDnsperf,
   startFlipdns,
   sum,
-  treeTicks,
 } from './lib.mjs';
 
 const HELP = `usage: npm run build && node bench/pools.mjs [options]
@@ -218,27 +217,7 @@ async function main() {
     const runs = [];
     for (let round = 1; round <= opts.rounds; round++) {
       for (const kind of kinds) {
-        const before = treeTicks(server.pid);
-        const r = await runDnsperf({ ...perf, file: files[kind] });
-        const after = treeTicks(server.pid);
-        const cpu = cpuSecondsBetween(before, after);
-        const run = {
-          round,
-          kind,
-          qps: r.qps,
-          completed: r.completed,
-          lost: r.lost,
-          cpuSeconds: cpu,
-          queriesPerCpuSecond: cpu > 0 ? r.completed / cpu : NaN,
-          latencyAvgMs: r.latencyAvg * 1000,
-          rcodes: r.rcodes,
-          command: r.args,
-        };
-        runs.push(run);
-        console.log(
-          `round ${round} ${kind.padEnd(6)} ${fmt(r.qps).padStart(9)} qps  lost ${r.lost}  cpu ${cpu.toFixed(2)} s  ` +
-            `${fmt(run.queriesPerCpuSecond).padStart(9)} q/cpu-s  avg latency ${run.latencyAvgMs.toFixed(2)} ms  ${JSON.stringify(r.rcodes)}`,
-        );
+        runs.push({ kind, ...(await measuredRun(server.pid, { ...perf, file: files[kind] }, round, kind)) });
       }
     }
     const afterLoad = processMemory(server.pid);

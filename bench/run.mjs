@@ -19,11 +19,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cpuSecondsBetween,
   findDnsperf,
   findNsd,
   fmt,
   freePort,
+  measuredRun,
   median,
   parseArgs,
   prng,
@@ -31,7 +31,6 @@ import {
   startFlipdns,
   startNsd,
   sum,
-  treeTicks,
 } from './lib.mjs';
 
 const HELP = `usage: node bench/run.mjs [options]
@@ -156,27 +155,7 @@ async function main() {
     const runs = [];
     for (let round = 1; round <= opts.rounds; round++) {
       for (const s of servers) {
-        const before = treeTicks(s.pid);
-        const r = await runDnsperf({ ...perf, port: s.port });
-        const after = treeTicks(s.pid);
-        const cpu = cpuSecondsBetween(before, after);
-        const run = {
-          round,
-          server: s.name,
-          qps: r.qps,
-          completed: r.completed,
-          lost: r.lost,
-          cpuSeconds: cpu,
-          queriesPerCpuSecond: cpu > 0 ? r.completed / cpu : NaN,
-          latencyAvgMs: r.latencyAvg * 1000,
-          rcodes: r.rcodes,
-          command: r.args,
-        };
-        runs.push(run);
-        console.log(
-          `round ${round} ${s.name.padEnd(8)} ${fmt(r.qps).padStart(9)} qps  lost ${r.lost}  cpu ${cpu.toFixed(2)} s  ` +
-            `${fmt(run.queriesPerCpuSecond).padStart(9)} q/cpu-s  avg latency ${run.latencyAvgMs.toFixed(2)} ms  ${JSON.stringify(r.rcodes)}`,
-        );
+        runs.push({ server: s.name, ...(await measuredRun(s.pid, { ...perf, port: s.port }, round, s.name)) });
       }
     }
 
