@@ -16,6 +16,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY zones ./zones
+# The generated admin token goes here unless FLIPDNS_ADMIN_TOKEN is set.
+RUN mkdir -p /app/.flipdns && chown node /app/.flipdns
 USER node
 EXPOSE 5300/udp 5300/tcp 8053/tcp
 ENTRYPOINT ["node", "bin/flipdns"]

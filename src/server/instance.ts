@@ -185,8 +185,13 @@ async function openStore(config: Config, log: Logger): Promise<HealthStore> {
 function adminToken(config: Config, log: Logger): string {
   if (config.adminToken !== undefined) return config.adminToken;
   const token = randomBytes(24).toString('base64url');
-  mkdirSync(dirname(config.adminTokenFile), { recursive: true });
-  writeFileSync(config.adminTokenFile, token + '\n', { mode: 0o600 });
-  log.info({ file: config.adminTokenFile }, 'admin token generated (set adminToken to choose one)');
+  try {
+    mkdirSync(dirname(config.adminTokenFile), { recursive: true });
+    writeFileSync(config.adminTokenFile, token + '\n', { mode: 0o600 });
+    log.info({ file: config.adminTokenFile }, 'admin token generated (set adminToken to choose one)');
+  } catch (err) {
+    // DNS matters more than the admin API: serve, and say how to get the API back.
+    log.error({ err, file: config.adminTokenFile }, 'cannot write the generated admin token: set adminToken or a writable adminTokenFile to use the admin API');
+  }
   return token;
 }
