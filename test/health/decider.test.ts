@@ -1,0 +1,77 @@
+// The decider and state sync on an embedded store, with the pool overlay they
+// drive: deadlines become flips, and manual failback holds a recovered primary.
+
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ZoneSet } from '../../src/answer/zoneset.js';
+import { Decider } from '../../src/health/decider.js';
+import { EmbeddedStore } from '../../src/health/embedded-store.js';
+import { poolKey } from '../../src/health/model.js';
+import { StateSync } from '../../src/health/sync.js';
+import { registerHealthMetrics } from '../../src/metrics/health-metrics.js';
+import { PoolOverlay } from '../../src/pools/overlay.js';
+import { RULES_FILES, zoneSetOf } from '../helpers/zones.js';
+import { beat, nodeSpec, samplePool } from './kit.js';
+
+const INTERVAL_MS = 50;
+const log = pino({ level: 'silent' });
+const stops: Array<() => void> = [];
+afterEach(() => stops.splice(0).forEach((stop) => stop()));
+
+async function setup(failback: 'auto' | 'manual') {
+  const store = new EmbeddedStore();
+  let zones = zoneSetOf(RULES_FILES);
+  const overlay = new PoolOverlay({ setZones: (z: ZoneSet) => (zones = z), invalidatePool: () => 0 }, log);
+  overlay.setStaticZones(zones);
+  const pool = { ...samplePool('app.example.test.'), failback, allDown: 'all' as const };
+  overlay.setFilePools([pool]);
+  const metrics = registerHealthMetrics({ members: () => [], nodes: async () => [] });
+  for (const id of ['web1', 'web2']) await store.putNode(nodeSpec(id, { intervalMs: INTERVAL_MS, fall: 2, rise: 2 }));
+  const sync = new StateSync(store, overlay, metrics, log);
+  await sync.start();
+  const decider = new Decider(store, 'test', overlay, metrics, log);
+  decider.start();
+  stops.push(() => decider.stop(), () => sync.stop());
+  const answer = () => overlay.pools().get(poolKey(pool))!.selection.variants[0];
+  return { store, overlay, answer, key: poolKey(pool) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('Decider with the pool overlay', () => {
+  it('turns a missed deadline into the backup answer, and fails back after rise beats', async () => {
+    const { store, answer } = await setup('auto');
+    const keepBeating = setInterval(() => void beat(store, 'web2'), INTERVAL_MS / 2);
+    stops.push(() => clearInterval(keepBeating));
+    await beat(store, 'web1');
+    expect(answer()).toEqual(['192.0.2.1']);
+    await until(() => answer()[0] === '192.0.2.2', 'the backup');
+    await beat(store, 'web1');
+    expect(answer()).toEqual(['192.0.2.2']);
+    await beat(store, 'web1');
+    expect(answer()).toEqual(['192.0.2.1']);
+  });
+
+  it('holds a failed member of a manual-failback pool out until the pool is released', async () => {
+    const { store, overlay, answer, key } = await setup('manual');
+    const keepBeating = setInterval(() => void beat(store, 'web2'), INTERVAL_MS / 2);
+    stops.push(() => clearInterval(keepBeating));
+    await beat(store, 'web1');
+    await until(() => answer()[0] === '192.0.2.2', 'the backup');
+    await until(() => overlay.heldMembers(key).has('web1'), 'web1 held');
+    await beat(store, 'web1');
+    await beat(store, 'web1');
+    expect(overlay.node('web1')!.state.health).toBe('up');
+    expect(answer()).toEqual(['192.0.2.2']);
+    await store.setHeld(key, []);
+    expect(answer()).toEqual(['192.0.2.1']);
+  });
+});
