@@ -164,3 +164,35 @@ describe('flipdns command line', () => {
     expect((result as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('flipdns serve: connection cap and query log', () => {
+  it('closes TCP connections beyond --tcp-max-connections', async () => {
+    const server = await startFlipdns(join(REPO, 'zones'), ['--tcp-max-connections', '2']);
+    const { connect } = await import('node:net');
+    const sockets = Array.from({ length: 3 }, () => connect(server.port, '127.0.0.1'));
+    try {
+      const closed = await Promise.race(sockets.map((socket, i) => new Promise<number>((resolve) => socket.on('close', () => resolve(i)))));
+      expect(closed).toBe(2);
+      // A freed slot takes a new connection again.
+      sockets[0].destroy();
+      await waitFor(async () => (await queryTcp(server.port, { name: 'www.example.test' }).catch(() => undefined))?.packet?.flag_aa === true, 'a TCP answer');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('logs no query by default, and a share of them with --query-log', async () => {
+    const quiet = await startFlipdns(join(REPO, 'zones'));
+    const chatty = await startFlipdns(join(REPO, 'zones'), ['--query-log', '1']);
+    try {
+      for (const server of [quiet, chatty]) await queryUdp(server.port, { name: 'www.example.test' });
+      await waitFor(async () => chatty.logs.some((line) => line.includes('"msg":"query"')), 'a query log line');
+      const logged = JSON.parse(chatty.logs.find((line) => line.includes('"qname":"www.example.test."'))!);
+      expect(logged).toMatchObject({ qname: 'www.example.test.', qtype: 'A', rcode: 0, transport: 'udp' });
+      expect(quiet.logs.some((line) => line.includes('"msg":"query"'))).toBe(false);
+    } finally {
+      await Promise.all([quiet.stop(), chatty.stop()]);
+    }
+  });
+});
