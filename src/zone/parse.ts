@@ -98,7 +98,7 @@ class ZoneFileParser {
       try {
         const first = lexer.texts[0];
         if (first.charCodeAt(0) === 0x24 && !lexer.quoted[0]) {
-          this.directive(lexer, file, scope, depth);
+          this.directive(lexer, scope, depth);
         } else {
           this.pastHeader = true;
           this.record(lexer, file, scope);
@@ -110,7 +110,7 @@ class ZoneFileParser {
     }
   }
 
-  private directive(lexer: ZoneLexer, file: string, scope: Scope, depth: number): void {
+  private directive(lexer: ZoneLexer, scope: Scope, depth: number): void {
     const name = lexer.texts[0].toUpperCase();
     const args = lexer.count - 1;
     switch (name) {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../../src/api/context.js';
 import { createApiHandler } from '../../src/api/routes.js';
 import { EmbeddedStore } from '../../src/health/embedded-store.js';
-import { type PoolSpec, poolKey, type RuntimeRecord } from '../../src/health/model.js';
+import { type PoolSpec, poolKey } from '../../src/health/model.js';
 import type { HealthStore, StoreSnapshot } from '../../src/health/store.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
