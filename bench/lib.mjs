@@ -65,7 +65,7 @@ export function probe(port, name, type = 'SOA', timeoutMs = 300) {
   });
 }
 
-async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000, pollMs = 100, probeTimeoutMs = 300) {
+async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000, pollMs = 100, probeTimeoutMs = 300, accept = (r) => r.rcode === 'NOERROR' && r.answers.length > 0) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -74,7 +74,7 @@ async function waitAnswer(child, port, zone, what, logFile, timeoutMs = 60_000, 
     }
     try {
       const r = await probe(port, zone, 'SOA', probeTimeoutMs);
-      if (r.rcode === 'NOERROR' && r.answers.length > 0) return;
+      if (accept(r)) return;
       last = r.rcode;
     } catch (err) {
       last = err.message;
@@ -159,6 +159,21 @@ export async function startNsd({ dir, zones, port, serverCount = 1 }) {
     throw err;
   }
   return { name: 'nsd', port, pid: child.pid, stop };
+}
+
+/** Starts bench/udp-echo.mjs, the no-DNS-work floor of a Node UDP server; resolves once it answers. */
+export async function startUdpEcho({ port, logFile }) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [join(ROOT, 'bench/udp-echo.mjs'), String(port)], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const stop = stopper(child);
+  try {
+    await waitAnswer(child, port, 'echo.test', 'udp echo', logFile, undefined, undefined, undefined, () => true);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { name: 'echo', port, pid: child.pid, stop };
 }
 
 /**

@@ -3,7 +3,7 @@
 //
 //   npm run bench -- [--duration 10] [--rounds 3] [--workers N] [--names 10000]
 //                    [--clients 4] [--threads 1] [--outstanding 100] [--warmup 3]
-//                    [--against nsd] [--json FILE] [--keep]
+//                    [--against nsd|echo] [--json FILE] [--keep]
 //
 // Generates a zone of --names names and a dnsperf query file (80 % names that
 // exist, 10 % NODATA: an existing name with a type it lacks, 10 % NXDOMAIN),
@@ -12,6 +12,8 @@
 // flipdns... For each run it records dnsperf's queries/s and the server's CPU
 // seconds (utime+stime from /proc, summed over the server's process tree), and
 // prints qps, the ratio flipdns/NSD, and queries per server CPU-second.
+// --against echo puts bench/udp-echo.mjs there: Node's dgram with no DNS work,
+// the most any Node server can reach in this harness.
 // --against nsd puts a second NSD in flipdns's place (checks the harness: the
 // ratios should come out near 1).
 
@@ -30,6 +32,7 @@ import {
   runDnsperf,
   startFlipdns,
   startNsd,
+  startUdpEcho,
   sum,
 } from './lib.mjs';
 
@@ -45,6 +48,7 @@ const HELP = `usage: node bench/run.mjs [options]
   --outstanding N   dnsperf -q (100)
   --max-qps N       dnsperf -Q (0: unlimited)
   --against nsd     a second NSD in flipdns's place (harness check)
+  --against echo    a bare Node UDP echo in flipdns's place (the Node floor)
   --json FILE       also write the results as JSON
   --keep            keep the temp dir (zone, query file, logs)`;
 
@@ -131,6 +135,8 @@ async function main() {
     if (opts.against === 'nsd') {
       other = await startNsd({ dir: join(dir, 'nsd2'), zones: [{ origin: ORIGIN, file: zoneFile }], port: await freePort(), serverCount: 1 });
       other.name = 'nsd#2';
+    } else if (opts.against === 'echo') {
+      other = await startUdpEcho({ port: await freePort(), logFile: join(dir, 'echo.log') });
     } else {
       other = await startFlipdns({
         zonesDir,
