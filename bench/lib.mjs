@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, closeSync, 
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nsdConfig } from './nsd-config.mjs';
 import dnsPacket from 'dns-packet';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,31 +121,7 @@ export function findNsd() {
 export async function startNsd({ dir, zones, port, serverCount = 1 }) {
   const nsd = findNsd();
   mkdirSync(dir, { recursive: true });
-  const q = JSON.stringify;
-  const conf = [
-    'server:',
-    `  ip-address: ${HOST}`,
-    `  port: ${port}`,
-    `  server-count: ${serverCount}`,
-    '  verbosity: 0',
-    '  username: ""',
-    '  chroot: ""',
-    '  database: ""',
-    `  pidfile: ${q(join(dir, 'nsd.pid'))}`,
-    `  logfile: ${q(join(dir, 'nsd.log'))}`,
-    `  zonelistfile: ${q(join(dir, 'zone.list'))}`,
-    `  xfrdfile: ${q(join(dir, 'xfrd.state'))}`,
-    `  xfrdir: ${q(join(dir, 'xfr'))}`,
-    `  cookie-secret-file: ${q(join(dir, 'cookiesecrets.txt'))}`,
-    '  rrl-ratelimit: 0',
-    '  rrl-whitelist-ratelimit: 0',
-    '  hide-version: yes',
-    '  hide-identity: yes',
-    'remote-control:',
-    '  control-enable: no',
-    ...zones.flatMap((z) => ['zone:', `  name: ${q(z.origin)}`, `  zonefile: ${q(z.file)}`]),
-    '',
-  ].join('\n');
+  const conf = nsdConfig({ dir, port, zones, serverCount });
   const confPath = join(dir, 'nsd.conf');
   writeFileSync(confPath, conf);
   const logFile = join(dir, 'nsd.out');

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { normalize, queryUdp } from './dns.js';
+import { nsdConfig } from '../../bench/nsd-config.mjs';
 import { getFreePort } from './ports.js';
 
 export interface NsdZone {
@@ -64,44 +65,6 @@ export function nsdVersion(): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim();
 }
 
-function q(s: string): string {
-  return JSON.stringify(s);
-}
-
-/** The nsd.conf text for a run in `dir`. */
-export function nsdConfig(dir: string, opts: Required<Pick<StartNsdOptions, 'zonesDir' | 'zones'>> & { port: number; serverCount: number; verbosity: number; extraServerConfig: string[] }): string {
-  const lines = [
-    'server:',
-    `  ip-address: 127.0.0.1`,
-    `  port: ${opts.port}`,
-    `  server-count: ${opts.serverCount}`,
-    `  verbosity: ${opts.verbosity}`,
-    `  username: ""`,
-    `  chroot: ""`,
-    `  database: ""`,
-    `  zonesdir: ${q(resolve(opts.zonesDir))}`,
-    `  pidfile: ${q(join(dir, 'nsd.pid'))}`,
-    `  logfile: ${q(join(dir, 'nsd.log'))}`,
-    `  zonelistfile: ${q(join(dir, 'zone.list'))}`,
-    `  xfrdfile: ${q(join(dir, 'xfrd.state'))}`,
-    `  xfrdir: ${q(join(dir, 'xfr'))}`,
-    `  cookie-secret-file: ${q(join(dir, 'cookiesecrets.txt'))}`,
-    `  rrl-ratelimit: 0`,
-    `  rrl-whitelist-ratelimit: 0`,
-    `  hide-version: yes`,
-    `  hide-identity: yes`,
-    ...opts.extraServerConfig.map((l) => `  ${l}`),
-    '',
-    'remote-control:',
-    '  control-enable: no',
-    '',
-  ];
-  for (const z of opts.zones) {
-    const file = isAbsolute(z.file) ? z.file : resolve(opts.zonesDir, z.file);
-    lines.push('zone:', `  name: ${q(z.origin.replace(/\.$/, '') || '.')}`, `  zonefile: ${q(file)}`, '');
-  }
-  return lines.join('\n');
-}
 
 function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
@@ -141,9 +104,10 @@ export async function startNsd(opts: StartNsdOptions): Promise<NsdHandle> {
   const confPath = join(dir, 'nsd.conf');
   writeFileSync(
     confPath,
-    nsdConfig(dir, {
-      zonesDir: opts.zonesDir,
-      zones: opts.zones,
+    nsdConfig({
+      dir,
+      zonesDir: resolve(opts.zonesDir),
+      zones: opts.zones.map((zone) => ({ origin: zone.origin, file: isAbsolute(zone.file) ? zone.file : resolve(opts.zonesDir, zone.file) })),
       port,
       serverCount: opts.serverCount ?? 1,
       verbosity: opts.verbosity ?? 0,
