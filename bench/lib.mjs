@@ -138,6 +138,19 @@ export async function startNsd({ dir, zones, port, serverCount = 1 }) {
   return { name: 'nsd', port, pid: child.pid, stop };
 }
 
+/** The first lines of a bench zone: origin, TTL, SOA, two in-zone name servers. */
+export function zoneHeader(origin) {
+  return [
+    `$ORIGIN ${origin}.`,
+    '$TTL 300',
+    `@ IN SOA ns1.${origin}. hostmaster.${origin}. 1 7200 3600 1209600 300`,
+    '@ IN NS ns1',
+    '@ IN NS ns2',
+    'ns1 IN A 192.0.2.1',
+    'ns2 IN A 192.0.2.2',
+  ];
+}
+
 /** Starts bench/udp-echo.mjs, the no-DNS-work floor of a Node UDP server; resolves once it answers. */
 export async function startUdpEcho({ port, logFile }) {
   const fd = openSync(logFile, 'a');

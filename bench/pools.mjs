@@ -35,6 +35,7 @@ import {
   measuredRun,
   median,
   parseArgs,
+  zoneHeader,
   probe,
   processMemory,
   prng,
@@ -87,15 +88,7 @@ const MiB = 1024 * 1024;
 
 /** h0..h{n-1}, one A each. */
 function zoneText(n) {
-  const lines = [
-    `$ORIGIN ${ORIGIN}.`,
-    '$TTL 300',
-    `@ IN SOA ns1.${ORIGIN}. hostmaster.${ORIGIN}. 1 7200 3600 1209600 300`,
-    '@ IN NS ns1',
-    '@ IN NS ns2',
-    'ns1 IN A 192.0.2.1',
-    'ns2 IN A 192.0.2.2',
-  ];
+  const lines = zoneHeader(ORIGIN);
   for (let i = 0; i < n; i++) lines.push(`h${i} IN A 198.51.${(i >> 8) & 0xff}.${i & 0xff}`);
   return lines.join('\n') + '\n';
 }

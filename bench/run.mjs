@@ -28,6 +28,7 @@ import {
   measuredRun,
   median,
   parseArgs,
+  zoneHeader,
   prng,
   runDnsperf,
   startFlipdns,
@@ -76,15 +77,7 @@ const ORIGIN = 'bench.test';
 
 /** The zone: h0..h{n-1} with A (every name) and AAAA (every other name); no TXT anywhere (NODATA queries ask TXT). */
 function zoneText(n) {
-  const lines = [
-    `$ORIGIN ${ORIGIN}.`,
-    '$TTL 300',
-    `@ IN SOA ns1.${ORIGIN}. hostmaster.${ORIGIN}. 1 7200 3600 1209600 300`,
-    '@ IN NS ns1',
-    '@ IN NS ns2',
-    'ns1 IN A 192.0.2.1',
-    'ns2 IN A 192.0.2.2',
-  ];
+  const lines = zoneHeader(ORIGIN);
   for (let i = 0; i < n; i++) {
     lines.push(`h${i} IN A 198.51.${(i >> 8) & 0xff}.${i & 0xff}`);
     if (i % 2 === 0) lines.push(`h${i} IN AAAA 2001:db8::${(i & 0xffff).toString(16)}`);
