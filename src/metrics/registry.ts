@@ -53,7 +53,7 @@ export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): Se
     },
   });
   created = {
-    zoneReloads: new Counter({ name: 'flipdns_zone_reloads_total', help: 'Zone set reloads, by result (ok, or partial when a file failed and kept its old zone).', labelNames: ['result'], aggregator: 'max' }),
+    zoneReloads: new Counter({ name: 'flipdns_zone_reloads_total', help: 'Zone set reloads, by result: ok; partial when a file failed and kept its old zone; failed when the folder could not be read and nothing changed.', labelNames: ['result'], aggregator: 'max' }),
     zoneFileFailures: new Counter({ name: 'flipdns_zone_load_failures_total', help: 'Zone files that failed to load (start or reload).', aggregator: 'max' }),
   };
   return created;

@@ -5,9 +5,9 @@ import { ZoneSet } from '../answer/zoneset.js';
 import type { HealthStore } from '../health/store.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerMetrics } from '../metrics/registry.js';
-import { type PoolFile, loadPoolFiles } from '../pools/files.js';
+import { type LoadedPoolFiles, type PoolFile, loadPoolFiles } from '../pools/files.js';
 import type { PoolOverlay } from '../pools/overlay.js';
-import { loadZoneDir } from '../zone/load.js';
+import { type LoadedZones, loadZoneDir } from '../zone/load.js';
 import { formatZoneError } from '../zone/model.js';
 
 export interface ReloadResult {
@@ -31,8 +31,18 @@ export class ConfiguredData {
 
   reload(current: ZoneSet): ReloadResult {
     const started = performance.now();
-    const zones = loadZoneDir(this.dir, current.zones);
-    const pools = loadPoolFiles(this.dir);
+    let zones: LoadedZones;
+    let pools: LoadedPoolFiles;
+    try {
+      zones = loadZoneDir(this.dir, current.zones);
+      pools = loadPoolFiles(this.dir);
+    } catch (err) {
+      // The folder itself is unreadable (moved, permissions): keep serving everything as it is.
+      const message = `${this.dir}: ${(err as Error).message}`;
+      this.log.error({ err }, `reload failed, nothing changed: ${message}`);
+      this.metrics.zoneReloads.inc({ result: 'failed' });
+      return { zones: current.zones.size, records: current.recordCount, pools: this.overlay.pools().size, errors: [message], failedFiles: [this.dir] };
+    }
     for (const warning of zones.warnings) this.log.warn(formatZoneError(warning));
     const errors = [...zones.errors.map(formatZoneError), ...pools.errors];
     for (const error of errors) this.log.error(error);

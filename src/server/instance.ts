@@ -4,11 +4,12 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { ZoneSet } from '../answer/zoneset.js';
 import { createApiHandler } from '../api/routes.js';
+import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createStore } from '../health/create-store.js';
 import { Decider } from '../health/decider.js';
@@ -104,6 +105,11 @@ export async function startSharedState(
   serverMetrics: ServerMetrics,
   afterReload?: () => void,
 ): Promise<SharedState> {
+  try {
+    readdirSync(config.zones);
+  } catch (err) {
+    throw new ConfigError(`zones: cannot read the folder ${config.zones}: ${(err as Error).message}`);
+  }
   const store = await openStore(config, log);
   let sync: StateSync | undefined;
   const overlay = new PoolOverlay(target, log, (pool, previous) => {

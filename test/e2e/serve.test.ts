@@ -1,7 +1,7 @@
 // End to end: the real `flipdns serve` process, asked by dig and by a dns2 client.
 
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,17 @@ describe('flipdns serve: TCP and reload', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/flipdns_zone_load_failures_total 1/);
     expect(metrics).toMatch(/flipdns_zone_reloads_total\{result="partial"\} 1/);
+  });
+
+  it('keeps serving everything when the zones folder cannot be read on reload', async () => {
+    renameSync(dir, `${dir}.away`);
+    try {
+      process.kill(server.pid, 'SIGHUP');
+      await waitFor(async () => server.logs.some((line) => line.includes('reload failed, nothing changed')), 'the failed reload in the log');
+      expect((await queryUdp(server.port, { name: 'www.example.test' })).packet!.flag_aa).toBe(true);
+    } finally {
+      renameSync(`${dir}.away`, dir);
+    }
   });
 });
 
