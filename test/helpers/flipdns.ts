@@ -32,7 +32,12 @@ export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], e
   });
   const logs: string[] = [];
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => logs.push(...chunk.split('\n').filter(Boolean)));
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    logs.push(...lines.filter(Boolean));
+  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const handle: FlipdnsHandle = {
