@@ -33,6 +33,7 @@ const RELOAD = 'flipdns:reload';
 const READY = 'flipdns:ready';
 /** A worker that keeps crashing is not restarted faster than this. */
 const RESTART_DELAY_MS = 1000;
+const WORKER_STOP_MS = 5000;
 
 export function isClusterWorker(): boolean {
   return cluster.isWorker && process.env[CONFIG_ENV] !== undefined;
@@ -81,8 +82,12 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   });
   const stop = (): void => {
     stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
-    process.exit(0);
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+    // Signal the processes themselves: a disconnect-first kill would not finish before we exit.
+    const exited = workers.map((worker) => new Promise((resolve) => worker.process.once('exit', resolve)));
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    const giveUp = new Promise((resolve) => setTimeout(resolve, WORKER_STOP_MS));
+    void Promise.race([Promise.all(exited), giveUp]).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -95,6 +100,8 @@ export async function runWorker(config: Config, log: Logger): Promise<void> {
   process.on('message', (message) => {
     if (message === RELOAD) instance.reload();
   });
+  // A worker outliving its primary would hold the port with no one to manage it.
+  process.on('disconnect', () => process.exit(0));
   process.send?.(READY);
 }
 

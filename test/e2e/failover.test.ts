@@ -2,6 +2,7 @@
 // heartbeats over HTTP, and the answer a client gets when a member stops.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -249,8 +250,19 @@ describe('pools over Redis with --workers 2', () => {
       await server.stop();
       await redis.stop();
     }
+    await waitFor(async () => server.leftovers().length === 0, 'the workers to exit with their primary');
   });
 });
+
+/**
+ * Environment that shifts every clock a process reads (libfaketime, preloaded
+ * into node itself so that stopping the instance stops that very process).
+ */
+function fakeClock(offset: string): NodeJS.ProcessEnv {
+  const library = ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/faketime/libfaketime.so.1`).find((path) => existsSync(path));
+  if (library === undefined) throw new Error('libfaketime is missing: apt-get install faketime (.ci/run does)');
+  return { LD_PRELOAD: library, FAKETIME: offset };
+}
 
 describe('pools over Redis, instances whose clocks disagree', () => {
   it('makes no false flips and still detects a real failure when the deciding instance runs an hour ahead', async () => {
@@ -258,11 +270,15 @@ describe('pools over Redis, instances whose clocks disagree', () => {
     const dir = zoneDir({ 'example.test.zone': ZONE, 'app.pools.json': POOLS });
     const args = ['--store', redis.url, '--admin-token', ADMIN_TOKEN];
     // Started first, so it holds the decider lease; libfaketime shifts every clock it reads.
-    const ahead = await startFlipdns(dir, args, {}, ['faketime', '-f', '+1h']);
-    const behind = await startFlipdns(dir, args, {}, ['faketime', '-f', '-1h']);
+    const ahead = await startFlipdns(dir, args, fakeClock('+1h'));
+    const behind = await startFlipdns(dir, args, fakeClock('-1h'));
     const servers = [ahead, behind];
     const beater = new Beater(() => servers);
     try {
+      // The shift took: each instance logs its own idea of the time.
+      const loggedTime = (server: FlipdnsHandle): number => JSON.parse(server.logs[0]).time;
+      expect(loggedTime(ahead) - Date.now()).toBeGreaterThan(50 * 60_000);
+      expect(Date.now() - loggedTime(behind)).toBeGreaterThan(50 * 60_000);
       await waitFor(async () => (await health(ahead)).decider === true, 'the instance ahead to hold the decider lease');
       beater.start('web1', 'web2');
       await waitFor(async () => (await nodeHealth(behind, 'web1')) === 'up' && (await nodeHealth(behind, 'web2')) === 'up', 'both nodes up');

@@ -148,6 +148,7 @@ describe('flipdns serve --workers 2', () => {
     } finally {
       await server.stop();
     }
+    await waitFor(async () => server.leftovers().length === 0, 'the workers to exit with their primary');
   });
 });
 

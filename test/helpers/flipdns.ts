@@ -1,7 +1,7 @@
 // Starts `bin/flipdns serve` as a child process on free loopback ports, the way
 // an operator would, and waits until it answers. `npm test` builds dist/ first.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { queryUdp } from './dns.js';
@@ -18,14 +18,14 @@ export interface FlipdnsHandle {
   /** Every stdout line so far (pino JSON). */
   logs: string[];
   stop(): Promise<void>;
+  /** PIDs of processes still serving the port. */
+  leftovers(): number[];
 }
 
-/** `wrapper`: a command line to run node under, e.g. `['faketime', '-f', '+1h']`. */
-export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): Promise<FlipdnsHandle> {
+export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<FlipdnsHandle> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const [port, httpPort] = await getFreePorts(2);
-  const command = [...wrapper, process.execPath];
-  const child = spawn(command[0], [...command.slice(1), BIN, 'serve', '--zones', zonesDir, '--port', String(port), '--http-port', String(httpPort), '--id', 'test-instance', ...extraArgs], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--zones', zonesDir, '--port', String(port), '--http-port', String(httpPort), '--id', 'test-instance', ...extraArgs], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,6 +49,11 @@ export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], e
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+    },
+    leftovers() {
+      // Processes still serving this instance's port after stop(): workers must go with their primary.
+      const found = spawnSync('pgrep', ['-f', '--', `--port ${port} `], { encoding: 'utf8' });
+      return found.stdout.split('\n').filter(Boolean).map(Number);
     },
   };
   const deadline = Date.now() + 15000;
