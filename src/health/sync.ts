@@ -43,16 +43,9 @@ export class StateSync {
       else this.log.error({ store: this.store.kind }, 'health store unreachable: serving the last known state, making no health decisions');
     });
     this.store.onEvent((event) => this.onEvent(event));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.resync();
-        break;
-      } catch (err) {
-        if (!(err instanceof StoreUnavailableError)) throw err;
-        if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store before serving: an instance never answers from state it has not read');
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-      }
-    }
+    await this.resyncSoon((attempt) => {
+      if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store before serving: an instance never answers from state it has not read');
+    });
     this.clockTimer = setInterval(() => void this.sampleClock().catch(() => undefined), CLOCK_SAMPLE_MS).unref();
   }
 
@@ -91,13 +84,14 @@ export class StateSync {
   }
 
   /** Retries until the store answers; events arriving meanwhile wait in `pending`. */
-  private async resyncSoon(): Promise<void> {
-    for (;;) {
+  private async resyncSoon(onFailedAttempt?: (attempt: number) => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.resync();
         return;
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
+        onFailedAttempt?.(attempt);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }

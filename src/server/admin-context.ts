@@ -27,10 +27,7 @@ export function createAdminContext(deps: {
     store,
     log,
     async status(): Promise<StatusView> {
-      // Fresh figures when the store answers; what this instance serves when it does not.
-      const snapshot = store.connected() ? await store.snapshot().catch(() => undefined) : undefined;
-      const nodes = snapshot?.nodes ?? [...overlay.allNodes()];
-      const now = snapshot?.now ?? sync.storeNow();
+      const { nodes, now } = await readNodes(store, overlay, () => sync.storeNow());
       return {
         instance: instanceId,
         generation: sync.currentGeneration,
@@ -44,6 +41,15 @@ export function createAdminContext(deps: {
     parseRecord: parseRuntimeRecord,
     countChange: (kind) => metrics.adminChanges.inc({ kind }),
   };
+}
+
+/**
+ * Nodes and the store clock: fresh from the store when it answers (heartbeat
+ * ages need its clock), otherwise what this instance serves, on its estimate.
+ */
+export async function readNodes(store: HealthStore, overlay: PoolOverlay, storeNow: () => number): Promise<{ nodes: NodeRecord[]; now: number }> {
+  const snapshot = store.connected() ? await store.snapshot().catch(() => undefined) : undefined;
+  return { nodes: snapshot?.nodes ?? [...overlay.allNodes()], now: snapshot?.now ?? storeNow() };
 }
 
 export function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {

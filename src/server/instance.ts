@@ -23,7 +23,7 @@ import { type ServerMetrics, metricsRegistry, registerServerMetrics } from '../m
 import { type OverlayTarget, PoolOverlay } from '../pools/overlay.js';
 import { nameToText } from '../zone/name.js';
 import { typeToText } from '../zone/types.js';
-import { createAdminContext } from './admin-context.js';
+import { createAdminContext, readNodes } from './admin-context.js';
 import { ConfiguredData, type ReloadResult } from './configured-data.js';
 import { QueryHandler } from './handler.js';
 import { listenTcp } from './tcp.js';
@@ -119,9 +119,8 @@ export async function startSharedState(
   const healthMetrics = registerHealthMetrics({
     members: () => [...overlay.pools().values()].flatMap(({ spec, views }) => views.map((view) => ({ pool: `${spec.name} ${spec.type}`, member: view.member.id, available: view.available }))),
     nodes: async () => {
-      const snapshot = store.connected() ? await store.snapshot().catch(() => undefined) : undefined;
-      const now = snapshot?.now ?? sync?.storeNow() ?? 0;
-      return (snapshot?.nodes ?? [...overlay.allNodes()]).map(({ spec, state }) => ({
+      const { nodes, now } = await readNodes(store, overlay, () => sync?.storeNow() ?? 0);
+      return nodes.map(({ spec, state }) => ({
         node: spec.id,
         health: state.health === 'up' ? 1 : state.health === 'down' ? 0 : -1,
         heartbeatAgeSeconds: state.lastBeatAt === undefined ? undefined : Math.max(0, now - state.lastBeatAt) / 1000,
