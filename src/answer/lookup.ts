@@ -5,7 +5,7 @@
 import type { RRset, Zone, ZoneNode } from '../zone/model.js';
 import { isAtOrBelow } from '../zone/name.js';
 import { TYPE } from '../zone/types.js';
-import { type AnswerPlan, EDE_NOT_AUTHORITATIVE, QUESTION_OWNER, RCODE, emptyPlan } from './plan.js';
+import { type AnswerPlan, EDE_NOT_AUTHORITATIVE, QUESTION_OWNER, RCODE, type SectionEntry, emptyPlan } from './plan.js';
 import type { ZoneSet } from './zoneset.js';
 
 /** Longest CNAME chain followed; a chain this long is a misconfiguration, not an answer. */
@@ -48,14 +48,14 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
       // RFC 8482 §4.2: one RRset is enough to show the name exists.
       const rrset = node.rrsets.get(TYPE.SOA) ?? node.rrsets.values().next().value!;
       if (answeredByPoolOutcome(plan, zone, rrset)) return plan;
-      plan.answer.push({ owner, rrset });
+      add(plan, plan.answer, { owner, rrset });
       addTargetAddresses(plan, zone, rrset);
       return plan;
     }
     const rrset = node.rrsets.get(qtype);
     if (rrset !== undefined) {
       if (answeredByPoolOutcome(plan, zone, rrset)) return plan;
-      plan.answer.push({ owner, rrset });
+      add(plan, plan.answer, { owner, rrset });
       // DS at a cut is the parent's data about the child: NSD adds nothing to it.
       if (!node.delegation) addPositiveExtras(plan, zone);
       return plan;
@@ -66,7 +66,7 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
       return plan;
     }
     if (answeredByPoolOutcome(plan, zone, cname)) return plan;
-    plan.answer.push({ owner, rrset: cname });
+    add(plan, plan.answer, { owner, rrset: cname });
     // A pool whose CNAME target varies per query is not followed: the resolver follows whichever it gets.
     if ((cname.pool?.variants.length ?? 0) > 1) return plan;
     const target = cname.targets![0];
@@ -82,12 +82,26 @@ export function resolve(zones: ZoneSet, qkey: string, qtype: number): AnswerPlan
 }
 
 /**
- * Notes a pool RRset as a dependency of the plan, and answers for it when all
- * its members are down and the pool says NODATA or SERVFAIL.
+ * Every RRset enters a plan through here, whatever the section, so that the
+ * plan lists each pool it was built from and a flip drops exactly the answers
+ * that carry the pool anywhere.
  */
+function add(plan: AnswerPlan, section: SectionEntry[], entry: SectionEntry): void {
+  notePool(plan, entry.rrset);
+  section.push(entry);
+}
+
+function notePool(plan: AnswerPlan, rrset: RRset): void {
+  const key = rrset.pool?.key;
+  if (key === undefined) return;
+  plan.pools ??= [];
+  if (!plan.pools.includes(key)) plan.pools.push(key);
+}
+
+/** Answers for a pool RRset whose members are all down when the pool says NODATA or SERVFAIL. */
 function answeredByPoolOutcome(plan: AnswerPlan, zone: Zone, rrset: RRset): boolean {
   if (rrset.pool === undefined) return false;
-  (plan.pools ??= []).push(rrset.pool.key);
+  notePool(plan, rrset);
   switch (rrset.pool.outcome) {
     case 'answer':
       return false;
@@ -139,14 +153,14 @@ function soaOf(zone: Zone): RRset {
 }
 
 function addNegative(plan: AnswerPlan, zone: Zone): void {
-  plan.authority.push({ owner: zone.apex.wire, rrset: soaOf(zone), ttl: zone.negativeTtl });
+  add(plan, plan.authority, { owner: zone.apex.wire, rrset: soaOf(zone), ttl: zone.negativeTtl });
 }
 
 function addReferral(plan: AnswerPlan, zone: Zone, cut: ZoneNode): void {
   // A referral reached through an in-zone CNAME keeps AA for the part we own.
   if (plan.answer.length === 0) plan.authoritative = false;
   const ns = cut.rrsets.get(TYPE.NS)!;
-  plan.authority.push({ owner: cut.wire, rrset: ns });
+  add(plan, plan.authority, { owner: cut.wire, rrset: ns });
   plan.glueRequired = addTargetAddresses(plan, zone, ns, cut.key);
 }
 
@@ -156,7 +170,7 @@ function addPositiveExtras(plan: AnswerPlan, zone: Zone): void {
   const apexNs = zone.apex.rrsets.get(TYPE.NS)!;
   for (const entry of plan.answer) addTargetAddresses(plan, zone, entry.rrset);
   if (last !== apexNs) {
-    plan.authority.push({ owner: zone.apex.wire, rrset: apexNs });
+    add(plan, plan.authority, { owner: zone.apex.wire, rrset: apexNs });
     addTargetAddresses(plan, zone, apexNs);
   }
 }
@@ -177,7 +191,7 @@ function addTargetAddresses(plan: AnswerPlan, zone: Zone, rrset: RRset, glueBelo
     for (const type of ADDRESS_TYPES) {
       const addresses = node.rrsets.get(type);
       if (addresses === undefined || present(addresses)) continue;
-      plan.additional.push({ owner: node.wire, rrset: addresses });
+      add(plan, plan.additional, { owner: node.wire, rrset: addresses });
       if (glueBelow !== undefined && isAtOrBelow(target, glueBelow)) inDomainGlue = true;
     }
   }
