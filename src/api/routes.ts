@@ -21,8 +21,9 @@ export interface ApiOptions {
 /** Handles every request under /api/ and returns true; returns false for anything else. */
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function createApiHandler(ctx: AdminContext, options: ApiOptions): ApiHandler {
-  const routes: Route[] = [...instanceRoutes(ctx), ...recordRoutes(ctx), ...poolRoutes(ctx), ...nodeRoutes(ctx), heartbeatRoute(ctx)];
+/** `extra`: routes a serving plugin adds (src/server/tap.ts). */
+export function createApiHandler(ctx: AdminContext, options: ApiOptions, extra: Route[] = []): ApiHandler {
+  const routes: Route[] = [...instanceRoutes(ctx), ...recordRoutes(ctx), ...poolRoutes(ctx), ...nodeRoutes(ctx), heartbeatRoute(ctx), ...extra];
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/api' && !path.startsWith('/api/')) return false;

@@ -15,6 +15,7 @@ import { registerPoolCommands } from './pool.js';
 import { registerQueryCommand } from './query.js';
 import { registerRecordCommands } from './record.js';
 import { serveCommand } from './serve.js';
+import { registerStalenessCommand } from './staleness.js';
 import { registerStatusCommand } from './status.js';
 import { zoneCheckCommand } from './zone-check.js';
 import { registerZoneReloadCommand } from './zone-reload.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerHeartbeatCommand(program);
   registerQueryCommand(program);
   registerAgentCommand(program);
+  registerStalenessCommand(program);
   return program;
 }
 

@@ -2,11 +2,12 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { isClusterWorker, runPrimary, runWorker, workerConfig } from '../server/cluster.js';
 import { startInstance } from '../server/instance.js';
+import { stalenessPlugin } from '../measure/ledger/plugin.js';
 
 export async function serveCommand(flags: Record<string, string>): Promise<void> {
   if (isClusterWorker()) {
     const config = workerConfig();
-    await runWorker(config, createLogger(config.logLevel, config.id));
+    await runWorker(config, createLogger(config.logLevel, config.id), stalenessPlugin);
     return;
   }
   const { config: file, ...settings } = flags;
@@ -14,10 +15,10 @@ export async function serveCommand(flags: Record<string, string>): Promise<void>
   const config = loadConfig({ flags: settings, file });
   const log = createLogger(config.logLevel, config.id);
   if (config.workers > 1) {
-    await runPrimary(config, log);
+    await runPrimary(config, log, stalenessPlugin);
     return;
   }
-  const instance = await startInstance(config, log, { serveHttp: true });
+  const instance = await startInstance(config, log, { serveHttp: true, plugin: stalenessPlugin });
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading zones');
     instance.reload();

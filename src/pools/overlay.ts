@@ -34,13 +34,32 @@ export interface ServedPool {
   selection: PoolSelection;
 }
 
-/** Called when a pool's answer changes (not on rebuilds), for logs and metrics. */
-export type AnswerChangeListener = (pool: ServedPool, previous: PoolSelection) => void;
+/** A pool's answer values changed, whatever the cause: health, an operator, a reload, a resync. */
+export interface AnswerChange {
+  pool: ServedPool;
+  previous: PoolSelection;
+  /** Answer versions before and after (see `stamp`). */
+  from: number;
+  to: number;
+}
+
+/**
+ * Called for every change of a pool's answer values once the shared state has
+ * been read (before that nothing is served). Not called for a pool's first
+ * placement, nor when only the all-down flag or the TTL changed.
+ */
+export type AnswerChangeListener = (change: AnswerChange) => void;
 
 interface Placement {
   node: ZoneNode;
   type: number;
-  signature: string;
+  /** What the pool's RRset holds: a change means its precompiled answers must go. */
+  content: string;
+}
+
+interface AnswerVersion {
+  values: string;
+  version: number;
 }
 
 export class PoolOverlay {
@@ -54,6 +73,11 @@ export class PoolOverlay {
   private readonly placements = new Map<string, Placement>();
   private readonly poolsByNode = new Map<string, Set<string>>();
   private readonly encoded = new Map<string, string>();
+  /** By poolKey, kept across rebuilds, so a rebuild that leaves a pool's values alone keeps its version. */
+  private readonly versions = new Map<string, AnswerVersion>();
+  /** Generation of the shared state applied last; 0 until the first snapshot. */
+  private generation = 0;
+  private synced = false;
   /** Pools and records that could not be placed, as `name type: why`. */
   problems: string[] = [];
 
@@ -75,6 +99,7 @@ export class PoolOverlay {
   }
 
   applySnapshot(snapshot: StoreSnapshot): void {
+    this.generation = snapshot.generation;
     this.nodes.clear();
     for (const record of snapshot.nodes) this.nodes.set(record.spec.id, record);
     this.storePools.clear();
@@ -84,9 +109,11 @@ export class PoolOverlay {
     this.held.clear();
     for (const [key, members] of Object.entries(snapshot.held)) this.held.set(key, new Set(members));
     this.rebuild();
+    this.synced = true;
   }
 
   applyEvent(event: StoreEvent): void {
+    if (event.kind !== 'resync') this.generation = event.generation;
     switch (event.kind) {
       case 'node':
         this.nodes.set(event.record.spec.id, event.record);
@@ -156,6 +183,8 @@ export class PoolOverlay {
     const copies = new Map<string, Zone>();
     const owned = new Set<ZoneNode>();
     const problems: string[] = [];
+    const before = new Map(this.served);
+    const changes: AnswerChange[] = [];
     this.served.clear();
     this.placements.clear();
     this.poolsByNode.clear();
@@ -202,9 +231,11 @@ export class PoolOverlay {
       const node = place(spec.name, type, `pool ${spec.type}`);
       if (node === undefined) continue;
       const pool = this.compute(spec, source);
+      const change = this.stamp(key, pool, before.get(key)?.selection);
+      if (change !== undefined) changes.push(change);
       node.rrsets.set(type, this.rrsetOf(key, pool));
       this.served.set(key, pool);
-      this.placements.set(key, { node, type, signature: JSON.stringify(pool.selection) });
+      this.placements.set(key, { node, type, content: contentOf(pool) });
       for (const member of spec.members) {
         let keys = this.poolsByNode.get(member.node);
         if (keys === undefined) this.poolsByNode.set(member.node, (keys = new Set()));
@@ -216,6 +247,7 @@ export class PoolOverlay {
     for (const problem of problems) if (!this.problems.includes(problem)) this.log.error(problem);
     this.problems = problems;
     this.target.setZones(new ZoneSet(zones));
+    for (const change of changes) this.onAnswerChange?.(change);
   }
 
   /** A node of `zone` this overlay may change: a copy of the static one, or a new one with its empty non-terminals. */
@@ -247,12 +279,35 @@ export class PoolOverlay {
     if (placement === undefined || previous === undefined) return;
     const pool = this.compute(previous.spec, previous.source);
     this.served.set(key, pool);
-    const signature = JSON.stringify(pool.selection);
-    if (signature === placement.signature) return;
-    placement.signature = signature;
+    const content = contentOf(pool);
+    if (content === placement.content) return;
+    placement.content = content;
+    const change = this.stamp(key, pool, previous.selection);
     placement.node.rrsets.set(placement.type, this.rrsetOf(key, pool));
     this.target.invalidatePool(key);
-    this.onAnswerChange?.(pool, previous.selection);
+    if (change !== undefined) this.onAnswerChange?.(change);
+  }
+
+  /**
+   * The version of a pool's answer values: the generation of the shared state
+   * they were first computed from, so that every instance following the store
+   * gives the same answer the same version (a reload that changes values with
+   * no new generation takes the next number). Returns the change to report,
+   * when values changed after the shared state was read.
+   */
+  private stamp(key: string, pool: ServedPool, previous: PoolSelection | undefined): AnswerChange | undefined {
+    const values = valuesOf(pool.selection);
+    const known = this.versions.get(key);
+    if (known?.values === values) return undefined;
+    const version = Math.max(this.generation, (known?.version ?? 0) + 1);
+    this.versions.set(key, { values, version });
+    if (!this.synced || known === undefined || previous === undefined) return undefined;
+    return { pool, previous, from: known.version, to: version };
+  }
+
+  /** The version of the answer a pool serves now. */
+  versionOf(key: string): number | undefined {
+    return this.served.has(key) ? this.versions.get(key)?.version : undefined;
   }
 
   private compute(spec: PoolSpec, source: 'file' | 'store'): ServedPool {
@@ -281,7 +336,7 @@ export class PoolOverlay {
       type,
       ttls: variants[0].map(() => pool.spec.ttl),
       rdatas: variants[0],
-      pool: { key, variants, cumulativeWeights: pool.selection.cumulativeWeights, outcome: pool.selection.outcome },
+      pool: { key, version: this.versions.get(key)!.version, variants, cumulativeWeights: pool.selection.cumulativeWeights, outcome: pool.selection.outcome },
     };
     return withTargets(rrset);
   }
@@ -295,6 +350,17 @@ export class PoolOverlay {
     }
     return rdata;
   }
+}
+
+/** What a pool's answer is made of, as far as clients can tell: its versions change with this. */
+function valuesOf(selection: PoolSelection): string {
+  return JSON.stringify([selection.outcome, selection.variants]);
+}
+
+/** Everything the pool's RRset holds. */
+function contentOf(pool: ServedPool): string {
+  const { outcome, variants, cumulativeWeights } = pool.selection;
+  return JSON.stringify([outcome, variants, cumulativeWeights, pool.spec.ttl]);
 }
 
 function withTargets(rrset: RRset): RRset {

@@ -8,6 +8,7 @@
 // answer changes exactly those are dropped.
 
 import type { AnswerPlan } from '../answer/plan.js';
+import type { PoolServed } from './tap.js';
 
 export interface Encoding {
   /** The full response, encoded up to the TCP maximum. */
@@ -23,6 +24,8 @@ export interface CachedAnswer {
   readonly choices: Encoding[];
   /** Cumulative weights to pick a choice by; absent: choices rotate. */
   readonly cumulativeWeights?: number[];
+  /** The pools in the answer section, for the tap; absent for static answers, which cost it nothing. */
+  readonly served?: readonly PoolServed[];
   turn: number;
 }
 

@@ -13,6 +13,7 @@ import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQue
 import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
 import { AnswerCache, type CachedAnswer, type EdnsShape, type Encoding } from './cache.js';
 import { type ServerIdentity, chaosPlan } from './chaos.js';
+import type { PoolServed, ServingTap } from './tap.js';
 
 const TYPE_AXFR = 252;
 const TYPE_IXFR = 251;
@@ -27,6 +28,8 @@ export interface HandlerOptions {
   /** Called for a sampled share of queries (0 = none). */
   queryLogSample: number;
   logQuery?: (entry: { qname: string; qtype: number; qclass: number; rcode: number; transport: Transport; cached: boolean }) => void;
+  /** Told of every response that carries a pool answer (src/server/tap.ts). */
+  tap?: ServingTap;
 }
 
 export class QueryHandler {
@@ -58,10 +61,11 @@ export class QueryHandler {
   }
 
   /**
-   * The response to `msg`, with `prefix` bytes left free in front (2 for TCP's
-   * length), or undefined when the packet deserves no answer.
+   * The response to `msg` from `source` (the client's address), with `prefix`
+   * bytes left free in front (2 for TCP's length), or undefined when the packet
+   * deserves no answer.
    */
-  handle(msg: Buffer, transport: Transport, prefix: number): Buffer | undefined {
+  handle(msg: Buffer, transport: Transport, prefix: number, source = ''): Buffer | undefined {
     const q = this.query;
     const problem = parseQuery(msg, q);
     if (problem !== QueryProblem.None) return this.reject(msg, problem, transport, prefix);
@@ -84,6 +88,7 @@ export class QueryHandler {
     }
     const choice = entry.choices.length === 1 ? entry.choices[0] : pickChoice(entry);
     const bytes = choice.full.length <= limit ? choice.full : this.truncatedFor(choice, shape, limit);
+    if (entry.served !== undefined) this.options.tap?.served(source, entry.served);
     return this.finish(msg, bytes, entry.rcode, transport, prefix, cached);
   }
 
@@ -97,8 +102,9 @@ export class QueryHandler {
 
   /** Encodes the plan once per variant of the pool answer in it (once when there is none). */
   private compile(plan: AnswerPlan, shape: EdnsShape): CachedAnswer {
+    const served = this.options.tap === undefined ? undefined : poolsAnswered(plan);
     const index = plan.answer.findIndex((entry) => (entry.rrset.pool?.variants.length ?? 0) > 1);
-    if (index < 0) return { rcode: plan.rcode, choices: [{ full: this.encode(plan, shape, MAX_MESSAGE), plan }], turn: 0 };
+    if (index < 0) return { rcode: plan.rcode, choices: [{ full: this.encode(plan, shape, MAX_MESSAGE), plan }], served, turn: 0 };
     const varying = plan.answer[index];
     const pool = varying.rrset.pool!;
     const choices = pool.variants.map((rdatas) => {
@@ -107,7 +113,7 @@ export class QueryHandler {
       const variant = { ...plan, answer };
       return { full: this.encode(variant, shape, MAX_MESSAGE), plan: variant };
     });
-    return { rcode: plan.rcode, choices, cumulativeWeights: pool.cumulativeWeights, turn: 0 };
+    return { rcode: plan.rcode, choices, cumulativeWeights: pool.cumulativeWeights, served, turn: 0 };
   }
 
   private encode(plan: AnswerPlan, shape: EdnsShape, limit: number): Buffer {
@@ -157,6 +163,18 @@ export class QueryHandler {
     bytes.copy(out, prefix);
     return out;
   }
+}
+
+/**
+ * The pools whose records a resolver caches as an answer: those in the answer
+ * section (a CNAME chain included). Undefined when there are none.
+ */
+function poolsAnswered(plan: AnswerPlan): PoolServed[] | undefined {
+  const served: PoolServed[] = [];
+  for (const { rrset } of plan.answer) {
+    if (rrset.pool !== undefined) served.push({ key: rrset.pool.key, version: rrset.pool.version, ttl: rrset.ttls[0] ?? 0 });
+  }
+  return served.length === 0 ? undefined : served;
 }
 
 /** Weighted pools pick by weight, others rotate, so each variant gets its share of queries. */

@@ -27,6 +27,7 @@ import { createAdminContext, readNodes } from './admin-context.js';
 import { ConfiguredData, type ReloadResult } from './configured-data.js';
 import { QueryHandler } from './handler.js';
 import { listenTcp } from './tcp.js';
+import { type ServingTap, type TapPlugin, type TapView, tapChange } from './tap.js';
 import { listenUdp } from './udp.js';
 
 export type { ReloadResult };
@@ -34,8 +35,16 @@ export type { ReloadResult };
 export interface Instance {
   readonly handler: QueryHandler;
   readonly httpPort: number | undefined;
+  /** The tap's report, for the primary when this is a worker. */
+  readonly tap: ServingTap | undefined;
   reload(): ReloadResult;
   close(): Promise<void>;
+}
+
+export interface InstanceOptions {
+  /** Serve /metrics, /healthz and the admin API (not in workers: the primary does). */
+  serveHttp: boolean;
+  plugin?: TapPlugin;
 }
 
 /** Everything an instance knows besides its sockets: zones, pools, the store and its decisions. */
@@ -45,13 +54,14 @@ export interface SharedState {
   sync: StateSync;
   decider: Decider;
   reload(): ReloadResult;
-  /** The HTTP routes of an instance holding this state: /metrics, /healthz, the admin API. */
-  httpRoutes(details: () => Record<string, unknown>): HttpRoutes;
+  /** The HTTP routes of an instance holding this state: /metrics, /healthz, the admin API, and the plugin's view. */
+  httpRoutes(details: () => Record<string, unknown>, view?: TapView): HttpRoutes;
   close(): Promise<void>;
 }
 
-export async function startInstance(config: Config, log: Logger, { serveHttp }: { serveHttp: boolean }): Promise<Instance> {
+export async function startInstance(config: Config, log: Logger, { serveHttp, plugin }: InstanceOptions): Promise<Instance> {
   const stats = new QueryStats();
+  const tap = plugin?.createTap(config);
   const handler = new QueryHandler(
     new ZoneSet(new Map()),
     {
@@ -60,6 +70,7 @@ export async function startInstance(config: Config, log: Logger, { serveHttp }: 
       cacheEntries: config.answerCacheEntries,
       queryLogSample: config.queryLog,
       logQuery: (q) => log.info({ qname: nameToText(q.qname), qtype: typeToText(q.qtype), qclass: q.qclass, rcode: q.rcode, transport: q.transport === 0 ? 'udp' : 'tcp', cached: q.cached }, 'query'),
+      tap,
     },
     stats,
   );
@@ -68,19 +79,24 @@ export async function startInstance(config: Config, log: Logger, { serveHttp }: 
     cacheEntries: () => handler.cache.size,
     cacheOverflows: () => handler.cache.overflows,
   });
-  const state = await startSharedState(config, log, handler, serverMetrics);
+  const state = await startSharedState(config, log, handler, serverMetrics, { tap });
 
   const udp: Socket = await listenUdp(config.host, config.port, handler, log);
   const tcp: Server = await listenTcp(config.host, config.port, handler, { idleTimeoutMs: config.tcpIdleTimeout, maxConnections: config.tcpMaxConnections }, log);
   const http =
     serveHttp && config.httpPort !== 0
-      ? await startHttpServer(config.httpHost, config.httpPort, state.httpRoutes(() => ({ zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount })))
+      ? await startHttpServer(
+          config.httpHost,
+          config.httpPort,
+          state.httpRoutes(() => ({ zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount }), plugin?.createView(config, async () => (tap ? [tap.report()] : []))),
+        )
       : undefined;
   log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off', store: state.store.kind }, 'serving DNS over UDP and TCP');
 
   return {
     handler,
     httpPort: http?.port,
+    tap,
     reload: state.reload,
     async close() {
       await Promise.all([
@@ -103,7 +119,7 @@ export async function startSharedState(
   log: Logger,
   target: OverlayTarget & { zoneSet: ZoneSet },
   serverMetrics: ServerMetrics,
-  afterReload?: () => void,
+  { afterReload, tap }: { afterReload?: () => void; tap?: ServingTap } = {},
 ): Promise<SharedState> {
   try {
     readdirSync(config.zones);
@@ -112,9 +128,11 @@ export async function startSharedState(
   }
   const store = await openStore(config, log);
   let sync: StateSync | undefined;
-  const overlay = new PoolOverlay(target, log, (pool, previous) => {
+  const overlay = new PoolOverlay(target, log, (change) => {
+    const { pool, previous, from, to } = change;
     healthMetrics.answerChanges.inc({ pool: `${pool.spec.name} ${pool.spec.type}` });
-    log.info({ pool: pool.spec.name, type: pool.spec.type, from: previous.variants[0], to: pool.selection.variants[0], allDown: pool.selection.allDown }, 'pool answer changed');
+    log.info({ pool: pool.spec.name, type: pool.spec.type, from: previous.variants[0], to: pool.selection.variants[0], allDown: pool.selection.allDown, versions: [from, to] }, 'pool answer changed');
+    tap?.answerChanged(tapChange(change));
   });
   const healthMetrics = registerHealthMetrics({
     members: () => [...overlay.pools().values()].flatMap(({ spec, views }) => views.map((view) => ({ pool: `${spec.name} ${spec.type}`, member: view.member.id, available: view.available }))),
@@ -150,8 +168,8 @@ export async function startSharedState(
     sync: liveSync,
     decider,
     reload,
-    httpRoutes: (details) => ({
-      metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
+    httpRoutes: (details, view) => ({
+      metrics: async () => ({ contentType: metricsRegistry.contentType, body: (await metricsRegistry.metrics()) + ((await view?.metrics()) ?? '') }),
       health: () => ({
         healthy: true,
         status: store.connected() ? 'ok' : 'degraded',
@@ -162,9 +180,11 @@ export async function startSharedState(
         generation: liveSync.currentGeneration,
         decider: decider.isLeading,
       }),
-      api: createApiHandler(createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload }), {
-        adminToken: adminToken(config, log),
-      }),
+      api: createApiHandler(
+        createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload }),
+        { adminToken: adminToken(config, log) },
+        view?.routes,
+      ),
     }),
     async close() {
       decider.stop();

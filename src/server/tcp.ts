@@ -30,6 +30,7 @@ export async function listenTcp(host: string, port: number, handler: QueryHandle
 
 function serveConnection(socket: Socket, handler: QueryHandler, options: TcpOptions, log: Logger): void {
   let pending: Buffer | undefined;
+  const source = socket.remoteAddress ?? '';
   socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
@@ -40,7 +41,7 @@ function serveConnection(socket: Socket, handler: QueryHandler, options: TcpOpti
       const end = pos + LENGTH_PREFIX + data.readUInt16BE(pos);
       if (end > data.length) break;
       try {
-        const response = handler.handle(data.subarray(pos + LENGTH_PREFIX, end), TCP, LENGTH_PREFIX);
+        const response = handler.handle(data.subarray(pos + LENGTH_PREFIX, end), TCP, LENGTH_PREFIX, source);
         if (response !== undefined) responses.push(response);
       } catch (err) {
         log.error({ err, peer: socket.remoteAddress }, 'query handling failed');

@@ -12,7 +12,7 @@ export async function listenUdp(host: string, port: number, handler: QueryHandle
   socket.on('message', (msg, peer) => {
     let response: Buffer | undefined;
     try {
-      response = handler.handle(msg, UDP, 0);
+      response = handler.handle(msg, UDP, 0, peer.address);
     } catch (err) {
       // A bug on one packet must never take the server down with it.
       log.error({ err, peer: peer.address }, 'query handling failed');

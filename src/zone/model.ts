@@ -41,6 +41,8 @@ export interface RRset {
 export interface PoolAnswer {
   /** poolKey() of the pool, for invalidating the answers built from it. */
   key: string;
+  /** Version of the pool's answer values: the store generation at which they took effect. */
+  version: number;
   /** Alternative RDATA lists; the server encodes one response per variant. */
   variants: string[][];
   /** Cumulative weights to pick a variant by per query; absent: variants rotate. */
