@@ -1,6 +1,7 @@
 // Parsers for option values: a bad value is a usage error, reported by
 // commander as one line, exit 2.
 
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 
 export function integerArg(min: number, max: number): (raw: string) => number {
@@ -26,4 +27,17 @@ export function urlArg(raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
   return raw;
+}
+
+/** `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address; the port defaults to `defaultPort`. */
+export function serverArg(defaultPort: number): (raw: string) => { host: string; port: number } {
+  return (raw) => {
+    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(raw);
+    const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(raw);
+    const match = bracketed ?? plain;
+    const host = match?.[1] ?? (isIP(raw) === 6 ? raw : undefined);
+    const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
+    if (host === undefined || isIP(host) === 0 || port < 1 || port > 65535) throw new InvalidArgumentError('must be an IP address with an optional port: 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53');
+    return { host, port };
+  };
 }

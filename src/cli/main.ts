@@ -12,6 +12,7 @@ import { EXIT_USAGE } from './exit-codes.js';
 import { registerHeartbeatCommand } from './heartbeat.js';
 import { registerNodeCommands } from './node.js';
 import { registerPoolCommands } from './pool.js';
+import { registerProbeCommand } from './probe.js';
 import { registerQueryCommand } from './query.js';
 import { registerRecordCommands } from './record.js';
 import { serveCommand } from './serve.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerQueryCommand(program);
   registerAgentCommand(program);
   registerStalenessCommand(program);
+  registerProbeCommand(program);
   return program;
 }
 

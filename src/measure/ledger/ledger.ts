@@ -88,6 +88,7 @@ export class Ledger implements ServingTap {
         entries.push(entry);
       }
       entry.version = served.version;
+      if (served.version > entry.pool.version) entry.pool.version = served.version;
       entry.servedAt = now;
       entry.ttl = served.ttl;
       if (entry.pool.watching.length !== 0) this.noteRequery(entry, source, now);
