@@ -1,6 +1,9 @@
 // The loop of `flipdns agent`: every interval, run the local check and, when it
-// passes, send one heartbeat to the first server that takes it. Instances share
-// the health store, so any server will do; the one that answered last is tried
+// passes, send one heartbeat to the first server that takes it; when it fails,
+// report the node down at once (once per failing spell), so the answer flips
+// within a check interval instead of waiting for the deadline. A node that
+// vanishes with its agent is still caught by the deadline. Instances share the
+// health store, so any server will do; the one that answered last is tried
 // first. Logs only transitions, so a steady agent is silent.
 
 import type { Logger } from 'pino';
@@ -30,6 +33,8 @@ export class Agent {
   private intervalMs: number;
   private preferred = 0;
   private phase = '';
+  /** The node has been reported down since the check last passed. */
+  private reported = false;
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private readonly stopping = new AbortController();
@@ -65,41 +70,48 @@ export class Agent {
       .check(AbortSignal.any([stopping, AbortSignal.timeout(this.options.checkTimeoutMs)]))
       .catch((err: Error): CheckResult => ({ ok: false, reason: err.message }));
     if (stopping.aborted) return;
-    if (!check.ok) {
-      this.enter('check-failing', 'warn', 'local check failing: sending no heartbeats', { reason: check.reason });
+    if (check.ok) {
+      this.reported = false;
+      const accepted = await this.send('heartbeat');
+      if (accepted) this.enter(`beating ${accepted.server} ${accepted.node.health}`, 'info', 'heartbeats accepted', { server: accepted.server, health: accepted.node.health });
       return;
     }
-    await this.beat();
+    if (this.reported) return;
+    const accepted = await this.send('down', { reason: check.reason });
+    if (!accepted) return;
+    this.reported = true;
+    this.enter('reported-down', 'warn', 'local check failing: node reported down, sending no heartbeats', { reason: check.reason, server: accepted.server });
   }
 
-  private async beat(): Promise<void> {
+  /** Sends a heartbeat or a down report to the first server that takes it. */
+  private async send(what: 'heartbeat' | 'down', body?: unknown): Promise<{ server: string; node: NodeView } | undefined> {
     const { servers, node, token } = this.options;
     const failures: string[] = [];
     for (let i = 0; i < servers.length; i++) {
       const index = (this.preferred + i) % servers.length;
       const server = servers[index];
       try {
-        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, 'heartbeat'], token, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal: this.stopping.signal });
+        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, what], token, body, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal: this.stopping.signal });
         if (answer.status === 200) {
           this.preferred = index;
-          const { health, intervalMs } = (answer.body as { node: NodeView }).node;
-          this.followInterval(intervalMs);
-          this.enter(`beating ${server} ${health}`, 'info', 'heartbeats accepted', { server, health });
-          return;
+          const view = (answer.body as { node: NodeView }).node;
+          this.followInterval(view.intervalMs);
+          return { server, node: view };
         }
         // A refusal (wrong token, unknown node) would be the same on every instance;
         // a 5xx (its store unreachable) may not be.
         if (answer.status < 500) {
-          this.enter(`refused ${answer.status}`, 'error', 'heartbeat refused', { server, status: answer.status, error: errorOf(answer) });
-          return;
+          this.enter(`refused ${answer.status}`, 'error', `${what} refused`, { server, status: answer.status, error: errorOf(answer) });
+          return undefined;
         }
         failures.push(`${server}: ${errorOf(answer)}`);
       } catch (err) {
-        if (this.stopping.signal.aborted) return;
+        if (this.stopping.signal.aborted) return undefined;
         failures.push((err as Error).message);
       }
     }
-    this.enter('unreachable', 'error', 'no server took the heartbeat', { errors: failures });
+    this.enter('unreachable', 'error', `no server took the ${what === 'down' ? 'down report' : 'heartbeat'}`, { errors: failures });
+    return undefined;
   }
 
   private followInterval(nodeIntervalMs: number): void {

@@ -19,6 +19,12 @@ export interface NodeStatus {
   heartbeatAgeMs?: number;
   /** Ms since the last health change, on the store's clock. */
   sinceChangeMs?: number;
+  /** Store-clock ms of the last health change. */
+  changedAt?: number;
+  /** Not down but a beat was missed (see health/README.md). */
+  late?: boolean;
+  /** Why a down node is down. */
+  downReason?: string;
   generation: number;
 }
 
@@ -40,6 +46,9 @@ export interface PoolStatus {
   policy: PoolPolicy;
   source: 'file' | 'store';
   ttl: number;
+  ttlPolicy: 'static' | 'adaptive';
+  /** The TTL answers carry now (below `ttl` while an adaptive pool is unsettled). */
+  answerTtl: number;
   /** The values answered now (for weighted/multivalue, the candidates). */
   answer: string[];
   /** True when no member is available and the all-down behaviour is in force. */

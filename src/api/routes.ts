@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreUnavailableError } from '../health/store.js';
 import { bearerToken, sameSecret } from './auth.js';
 import type { AdminContext } from './context.js';
-import { heartbeatRoute } from './heartbeat-route.js';
+import { nodeReportRoutes } from './node-report-routes.js';
 import { ApiError, headerText, readJson, sendError, sendJson } from './http-io.js';
 import { instanceRoutes } from './instance-routes.js';
 import { nodeRoutes } from './node-routes.js';
@@ -23,7 +23,7 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** `extra`: routes a serving plugin adds (src/server/tap.ts). */
 export function createApiHandler(ctx: AdminContext, options: ApiOptions, extra: Route[] = []): ApiHandler {
-  const routes: Route[] = [...instanceRoutes(ctx), ...recordRoutes(ctx), ...poolRoutes(ctx), ...nodeRoutes(ctx), heartbeatRoute(ctx), ...extra];
+  const routes: Route[] = [...instanceRoutes(ctx), ...recordRoutes(ctx), ...poolRoutes(ctx), ...nodeRoutes(ctx), ...nodeReportRoutes(ctx), ...extra];
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/api' && !path.startsWith('/api/')) return false;

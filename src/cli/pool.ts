@@ -14,6 +14,8 @@ interface CreateFlags extends ClientFlags {
   policy: PoolSpec['policy'];
   member: MemberArg[];
   ttl?: number;
+  ttlPolicy?: PoolSpec['ttlPolicy'];
+  shortTtl?: number;
   failback?: PoolSpec['failback'];
   limit?: number;
   allDown?: PoolSpec['allDown'];
@@ -22,7 +24,7 @@ interface CreateFlags extends ClientFlags {
 }
 
 /** Options left out are left to the server's defaults. */
-const OPTIONAL_FIELDS = ['ttl', 'failback', 'limit', 'allDown', 'fallback', 'startup'] as const;
+const OPTIONAL_FIELDS = ['ttl', 'ttlPolicy', 'shortTtl', 'failback', 'limit', 'allDown', 'fallback', 'startup'] as const;
 
 export function registerPoolCommands(program: Command): void {
   const pool = program.command('pool').description('pools: answers that follow node health');
@@ -34,6 +36,8 @@ export function registerPoolCommands(program: Command): void {
     .addOption(new Option('--policy <POLICY>', 'how members are chosen').choices(['failover', 'multivalue', 'weighted']).makeOptionMandatory())
     .requiredOption('--member <SPEC>', 'id=ID,node=NODE,value=VALUE[,weight=W][,priority=P]; repeat for each member', collectMember)
     .option('--ttl <SECONDS>', 'TTL of the answers', wholeNumberArg)
+    .addOption(new Option('--ttl-policy <POLICY>', 'adaptive: --short-ttl while a member in the answer is late, and for one TTL after a change').choices(['static', 'adaptive']))
+    .option('--short-ttl <SECONDS>', 'the TTL of an adaptive pool while unsettled (default 1)', wholeNumberArg)
     .addOption(new Option('--failback <MODE>', 'failover: return to recovered members by itself or on `pool failback`').choices(['auto', 'manual']))
     .option('--limit <N>', 'multivalue: most addresses per answer; weighted: members per answer', wholeNumberArg)
     .addOption(new Option('--all-down <BEHAVIOUR>', 'answer when no member is available').choices(['all', 'last-known', 'fallback', 'nodata', 'servfail']))

@@ -12,10 +12,11 @@ export function renderStatus(view: StatusView): string {
 
 export function renderPool(pool: PoolStatus, nodes: NodeStatus[]): string {
   const answer = pool.allDown ? `ALL DOWN, answering ${pool.answer.join(' ') || 'nothing'}` : `answer ${pool.answer.join(' ')}`;
-  const title = `${pool.name} ${pool.type}  ${pool.policy}  from ${pool.source}  ttl ${pool.ttl}  ${answer}\n`;
+  const ttl = pool.answerTtl === pool.ttl ? `ttl ${pool.ttl}` : `ttl ${pool.answerTtl} (adaptive, settling; ${pool.ttl} when steady)`;
+  const title = `${pool.name} ${pool.type}  ${pool.policy}  from ${pool.source}  ${ttl}  ${answer}\n`;
   const rows = pool.members.map((member) => {
     const node = nodes.find((candidate) => candidate.id === member.node);
-    const state = [node?.health ?? 'no such node', node && node.admin !== 'none' ? node.admin : '', member.held ? 'held' : ''].filter(Boolean).join(', ');
+    const state = [node?.health ?? 'no such node', node?.late ? 'late' : '', node && node.admin !== 'none' ? node.admin : '', member.held ? 'held' : ''].filter(Boolean).join(', ');
     return [member.id, member.node, member.value, String(member.priority), String(member.weight), member.available ? 'yes' : 'no', state, age(node?.heartbeatAgeMs), node ? String(node.generation) : '-'];
   });
   return title + table(['MEMBER', 'NODE', 'VALUE', 'PRIORITY', 'WEIGHT', 'AVAILABLE', 'STATE', 'BEAT AGO', 'GEN'], rows, '  ');
@@ -25,7 +26,7 @@ export function renderNodes(nodes: NodeStatus[]): string {
   if (nodes.length === 0) return 'no nodes\n';
   const rows = nodes.map((node) => [
     node.id,
-    node.health,
+    node.late ? `${node.health}, late` : node.health,
     node.admin === 'none' ? '-' : `${node.admin} by ${node.adminBy ?? '?'}: ${node.adminReason ?? ''}`,
     age(node.heartbeatAgeMs),
     age(node.sinceChangeMs),
@@ -34,7 +35,8 @@ export function renderNodes(nodes: NodeStatus[]): string {
     String(node.rise),
     String(node.generation),
   ]);
-  return table(['NODE', 'HEALTH', 'OVERRIDE', 'BEAT AGO', 'CHANGED AGO', 'INTERVAL', 'FALL', 'RISE', 'GEN'], rows);
+  const reasons = nodes.filter((node) => node.downReason !== undefined).map((node) => `${node.id} is down: ${node.downReason}\n`);
+  return table(['NODE', 'HEALTH', 'OVERRIDE', 'BEAT AGO', 'CHANGED AGO', 'INTERVAL', 'FALL', 'RISE', 'GEN'], rows) + reasons.join('');
 }
 
 /** Unhealthy: the store cannot be reached, or a pool has no member to answer with. */

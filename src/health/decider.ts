@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { HealthMetrics } from '../metrics/health-metrics.js';
 import type { PoolOverlay } from '../pools/overlay.js';
 import { type NodeRecord, poolKey } from './model.js';
-import { type HealthStore, StoreUnavailableError } from './store.js';
+import { type HealthStore, type StoreEvent, StoreUnavailableError } from './store.js';
 
 const LEASE_MS = 3000;
 const RENEW_MS = 1000;
@@ -33,6 +33,11 @@ export class Decider {
   }
 
   start(): void {
+    // Members of manual-failback pools are held on any down decision, by a
+    // deadline or by a node's own report, whichever instance took the report.
+    this.store.onEvent((event) => {
+      if (this.leading && !this.stopped && isDownTransition(event)) void this.holdForManualFailback(event.record).catch((err: unknown) => this.log.error({ err }, 'could not hold manual-failback members'));
+    });
     void this.renew();
   }
 
@@ -70,10 +75,7 @@ export class Decider {
     let next = MAX_SWEEP_GAP_MS;
     try {
       const result = await this.store.sweep();
-      for (const { record, lateMs } of result.downed) {
-        this.metrics.detection.observe(lateMs / 1000);
-        await this.holdForManualFailback(record);
-      }
+      for (const { lateMs } of result.downed) this.metrics.detection.observe(lateMs / 1000);
       next = Math.max(1, Math.min(result.nextDeadlineInMs ?? MAX_SWEEP_GAP_MS, MAX_SWEEP_GAP_MS));
     } catch (err) {
       // No decisions while the store is out of reach: the lease loop takes over again with a grace period.
@@ -94,4 +96,9 @@ export class Decider {
       if (held.size !== before) await this.store.setHeld(key, [...held]);
     }
   }
+}
+
+/** A node event that is the decision taking it down (not a later change to a node already down). */
+function isDownTransition(event: StoreEvent): event is Extract<StoreEvent, { kind: 'node' }> {
+  return event.kind === 'node' && event.record.state.health === 'down' && event.record.state.changedAt === event.decidedAt;
 }

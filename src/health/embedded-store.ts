@@ -3,7 +3,7 @@
 // listeners synchronously, in order, before the call that caused them returns.
 
 import { performance } from 'node:perf_hooks';
-import { poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
+import { LATE_AFTER_INTERVALS, MISSED_DEADLINE, poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
 import type { HealthStore, HeartbeatResult, StoreEvent, StoreSnapshot, SweepResult } from './store.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -107,12 +107,25 @@ export class EmbeddedStore implements HealthStore {
       state.streak = onPace ? state.streak + 1 : 1;
       comesUp = state.streak >= spec.rise;
     }
+    const changed = comesUp || state.late === true;
     if (comesUp) {
       state.health = 'up';
       state.streak = 0;
       state.changedAt = now;
+      delete state.downReason;
+    }
+    if (changed) {
+      delete state.late;
       this.publishNode(node, now);
     }
+    return { status: 'ok', record: structuredClone(node) };
+  }
+
+  async reportDown(id: string, tokenHash: string, reason: string): Promise<HeartbeatResult> {
+    const node = this.nodes.get(id);
+    if (!node) return { status: 'unknown-node' };
+    if (node.spec.tokenHash !== tokenHash) return { status: 'bad-token' };
+    if (node.state.health !== 'down') this.markDown(node, this.clock(), reason);
     return { status: 'ok', record: structuredClone(node) };
   }
 
@@ -126,24 +139,23 @@ export class EmbeddedStore implements HealthStore {
   async sweep(): Promise<SweepResult> {
     const now = this.clock();
     const due: NodeRecord[] = [];
-    let nextDeadline = Infinity;
-    for (const node of this.nodes.values()) {
-      if (node.state.health === 'down') continue;
-      const deadline = node.state.deadlineAt!;
-      if (deadline <= now) due.push(node);
-      else nextDeadline = Math.min(nextDeadline, deadline);
+    for (const node of this.nodes.values()) if (node.state.health !== 'down' && watchedAt(node) <= now) due.push(node);
+    // Earliest first, so that generations follow deadlines as in Redis.
+    due.sort((a, b) => watchedAt(a) - watchedAt(b));
+    const downed: SweepResult['downed'] = [];
+    for (const node of due) {
+      if (now >= node.state.deadlineAt!) {
+        const lateMs = now - node.state.deadlineAt!;
+        this.markDown(node, now, MISSED_DEADLINE, lateMs);
+        downed.push({ record: structuredClone(node), lateMs });
+      } else {
+        node.state.late = true;
+        this.publishNode(node, now);
+      }
     }
-    // Earliest deadline first, so that generations follow deadlines as in Redis.
-    due.sort((a, b) => a.state.deadlineAt! - b.state.deadlineAt!);
-    const downed = due.map((node) => {
-      const lateMs = now - node.state.deadlineAt!;
-      node.state.health = 'down';
-      node.state.streak = 0;
-      node.state.changedAt = now;
-      this.publishNode(node, now, lateMs);
-      return { record: structuredClone(node), lateMs };
-    });
-    return nextDeadline === Infinity ? { downed } : { downed, nextDeadlineInMs: nextDeadline - now };
+    let next = Infinity;
+    for (const node of this.nodes.values()) if (node.state.health !== 'down') next = Math.min(next, watchedAt(node));
+    return next === Infinity ? { downed } : { downed, nextDeadlineInMs: next - now };
   }
 
   async graceAll(): Promise<void> {
@@ -192,6 +204,16 @@ export class EmbeddedStore implements HealthStore {
     this.eventListeners.length = 0;
   }
 
+  private markDown(node: NodeRecord, now: number, reason: string, lateMs?: number): void {
+    const { state } = node;
+    state.health = 'down';
+    state.streak = 0;
+    state.changedAt = now;
+    state.downReason = reason;
+    delete state.late;
+    this.publishNode(node, now, lateMs);
+  }
+
   /** Monotonic ms, offset to read like the wall clock at start. */
   private clock(): number {
     return Math.floor(performance.timeOrigin + performance.now());
@@ -209,6 +231,12 @@ export class EmbeddedStore implements HealthStore {
     const event = { ...body, generation: this.generation, decidedAt } as StoreEvent;
     for (const listener of this.eventListeners) listener(event);
   }
+}
+
+/** When a sweep must next look at a node that is not down: when it turns late, else its deadline (as lua/prelude.ts). */
+function watchedAt({ spec, state }: NodeRecord): number {
+  if (state.late || spec.fall <= LATE_AFTER_INTERVALS) return state.deadlineAt!;
+  return state.deadlineAt! - (spec.fall - LATE_AFTER_INTERVALS) * spec.intervalMs;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -18,6 +18,12 @@ export interface NodeSpec {
   tokenHash: string;
 }
 
+/** A node not heard from for this many intervals is late, when its `fall` is larger. */
+export const LATE_AFTER_INTERVALS = 2;
+
+/** The `downReason` of a node taken down by its deadline. */
+export const MISSED_DEADLINE = 'no heartbeat for fall x interval';
+
 /** `unknown` until the first heartbeat or the first deadline, whichever comes first. */
 export type Health = 'unknown' | 'up' | 'down';
 
@@ -34,6 +40,10 @@ export interface NodeState {
   streak: number;
   /** Store-clock ms of the last health change. */
   changedAt?: number;
+  /** Not down, but not heard from for `LATE_AFTER_INTERVALS` intervals: a beat was missed. */
+  late?: true;
+  /** Why a down node is down: its deadline passed, or what its agent reported. */
+  downReason?: string;
   admin: AdminState;
   adminReason?: string;
   adminBy?: string;
@@ -74,6 +84,9 @@ export interface PoolSpec {
   members: PoolMember[];
   /** TTL of pool answers, seconds. */
   ttl: number;
+  /** `adaptive`: answers carry `shortTtl` while a member in the answer is late on its heartbeats, or for `ttl` seconds after the answer changed. */
+  ttlPolicy: 'static' | 'adaptive';
+  shortTtl: number;
   /** `failover`: come back to a recovered better level by itself (`auto`) or only when an operator says so (`manual`). */
   failback: 'auto' | 'manual';
   /** `multivalue`: most addresses per answer; `weighted`: members per answer. */

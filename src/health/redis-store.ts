@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { GRACE_ALL, SWEEP } from './lua/deadlines.js';
 import { SNAPSHOT, WRITE_DOCUMENT } from './lua/documents.js';
-import { HEARTBEAT } from './lua/heartbeat.js';
+import { HEARTBEAT, REPORT_DOWN } from './lua/heartbeat.js';
 import { TRY_LEAD } from './lua/lease.js';
 import { PUT_NODE, REMOVE_NODE, SET_ADMIN } from './lua/nodes.js';
 import { poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
@@ -27,6 +27,7 @@ export type { RedisStoreOptions } from './redis-options.js';
 
 const scripts = {
   heartbeat: new LuaScript(HEARTBEAT),
+  reportDown: new LuaScript(REPORT_DOWN),
   sweep: new LuaScript(SWEEP),
   graceAll: new LuaScript(GRACE_ALL),
   putNode: new LuaScript(PUT_NODE),
@@ -139,6 +140,10 @@ export class RedisStore implements HealthStore {
 
   async heartbeat(id: string, tokenHash: string): Promise<HeartbeatResult> {
     return JSON.parse((await this.run(scripts.heartbeat, [id, tokenHash])) as string) as HeartbeatResult;
+  }
+
+  async reportDown(id: string, tokenHash: string, reason: string): Promise<HeartbeatResult> {
+    return JSON.parse((await this.run(scripts.reportDown, [id, tokenHash, reason])) as string) as HeartbeatResult;
   }
 
   async tryLead(instanceId: string, leaseMs: number): Promise<boolean> {

@@ -53,7 +53,7 @@ export type HeartbeatResult =
 export interface SweepResult {
   /** Nodes marked down by this sweep, with how late each decision was. */
   downed: Array<{ record: NodeRecord; lateMs: number }>;
-  /** Store-clock ms until the earliest remaining deadline, if any. */
+  /** Store-clock ms until a sweep next has something to decide (a node turning late or down), if any. */
   nextDeadlineInMs?: number;
 }
 
@@ -79,13 +79,23 @@ export interface HealthStore {
    * two intervals of the previous; at `rise` the node is up.
    */
   heartbeat(id: string, tokenHash: string): Promise<HeartbeatResult>;
+  /**
+   * A node's own report that it is down (its agent's local check failed): with
+   * the node's token hash, a node that is not down goes down now, with
+   * `reason`, as a missed deadline would take it. `rise` beats bring it back.
+   */
+  reportDown(id: string, tokenHash: string, reason: string): Promise<HeartbeatResult>;
 
   /**
    * Takes or renews the decider lease for `instanceId`; true while held. Only
    * the holder sweeps, so each decision is made once.
    */
   tryLead(instanceId: string, leaseMs: number): Promise<boolean>;
-  /** Marks down every node whose deadline has passed (store clock). */
+  /**
+   * Marks down every node whose deadline has passed, and late every node not
+   * heard from for LATE_AFTER_INTERVALS intervals (when its fall is larger);
+   * store clock. A late node's next accepted beat clears it.
+   */
   sweep(): Promise<SweepResult>;
   /**
    * Pushes every deadline to at least now + fall × interval: after an outage of

@@ -32,6 +32,8 @@ export interface ServedPool {
   source: 'file' | 'store';
   views: MemberView[];
   selection: PoolSelection;
+  /** The TTL its answers carry now: `spec.ttl`, or `spec.shortTtl` while an adaptive pool is unsettled. */
+  ttl: number;
 }
 
 /** A pool's answer values changed, whatever the cause: health, an operator, a reload, a resync. */
@@ -60,6 +62,8 @@ interface Placement {
 interface AnswerVersion {
   values: string;
   version: number;
+  /** When these values replaced others here (this process's clock); -Infinity for a first answer. */
+  since: number;
 }
 
 export class PoolOverlay {
@@ -78,6 +82,8 @@ export class PoolOverlay {
   /** Generation of the shared state applied last; 0 until the first snapshot. */
   private generation = 0;
   private synced = false;
+  /** Adaptive pools settling after a change, to be evaluated again when they settle. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Pools and records that could not be placed, as `name type: why`. */
   problems: string[] = [];
 
@@ -85,6 +91,8 @@ export class PoolOverlay {
     private readonly target: OverlayTarget,
     private readonly log: Logger,
     private readonly onAnswerChange?: AnswerChangeListener,
+    /** Monotonic ms; injectable so that tests control the adaptive TTL's settling. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   setStaticZones(zones: ZoneSet): void {
@@ -230,8 +238,7 @@ export class PoolOverlay {
       const type = typeFromText(spec.type)!;
       const node = place(spec.name, type, `pool ${spec.type}`);
       if (node === undefined) continue;
-      const pool = this.compute(spec, source);
-      const change = this.stamp(key, pool, before.get(key)?.selection);
+      const { pool, change } = this.evaluate(key, spec, source, before.get(key)?.selection);
       if (change !== undefined) changes.push(change);
       node.rrsets.set(type, this.rrsetOf(key, pool));
       this.served.set(key, pool);
@@ -277,12 +284,11 @@ export class PoolOverlay {
     const placement = this.placements.get(key);
     const previous = this.served.get(key);
     if (placement === undefined || previous === undefined) return;
-    const pool = this.compute(previous.spec, previous.source);
+    const { pool, change } = this.evaluate(key, previous.spec, previous.source, previous.selection);
     this.served.set(key, pool);
     const content = contentOf(pool);
     if (content === placement.content) return;
     placement.content = content;
-    const change = this.stamp(key, pool, previous.selection);
     placement.node.rrsets.set(placement.type, this.rrsetOf(key, pool));
     this.target.invalidatePool(key);
     if (change !== undefined) this.onAnswerChange?.(change);
@@ -295,24 +301,50 @@ export class PoolOverlay {
    * no new generation takes the next number). Returns the change to report,
    * when values changed after the shared state was read.
    */
-  private stamp(key: string, pool: ServedPool, previous: PoolSelection | undefined): AnswerChange | undefined {
-    const values = valuesOf(pool.selection);
+  private stamp(key: string, selection: PoolSelection, previous: PoolSelection | undefined): { from: number; to: number } | undefined {
+    const values = valuesOf(selection);
     const known = this.versions.get(key);
     if (known?.values === values) return undefined;
     const version = Math.max(this.generation, (known?.version ?? 0) + 1);
-    this.versions.set(key, { values, version });
-    if (!this.synced || known === undefined || previous === undefined) return undefined;
-    return { pool, previous, from: known.version, to: version };
+    const changed = this.synced && known !== undefined && previous !== undefined;
+    // A pool's first answer, and answers before the shared state was read, are not changes anyone saw.
+    this.versions.set(key, { values, version, since: changed ? this.now() : -Infinity });
+    return changed ? { from: known.version, to: version } : undefined;
   }
 
-  /** The version of the answer a pool serves now. */
-  versionOf(key: string): number | undefined {
-    return this.served.has(key) ? this.versions.get(key)?.version : undefined;
+  /** A pool as served now: its members' state, its answer (stamped), and the TTL that answer carries. */
+  private evaluate(key: string, spec: PoolSpec, source: 'file' | 'store', previous: PoolSelection | undefined): { pool: ServedPool; change?: AnswerChange } {
+    const views = this.viewsOf(spec);
+    const selection = selectPool(spec, views);
+    const stamped = this.stamp(key, selection, previous);
+    const pool: ServedPool = { spec, source, views, selection, ttl: this.answerTtl(key, spec, selection) };
+    return { pool, change: stamped && previous && { pool, previous, ...stamped } };
   }
 
-  private compute(spec: PoolSpec, source: 'file' | 'store'): ServedPool {
+  /**
+   * `adaptive` pools answer with their short TTL while a member in the answer
+   * is late on its heartbeats (its state may change soon), and for one full TTL
+   * after their answer changed (until the caches filled before it have
+   * drained, a flap back reaches every client quickly); then with their TTL.
+   */
+  private answerTtl(key: string, spec: PoolSpec, selection: PoolSelection): number {
+    if (spec.ttlPolicy !== 'adaptive') return spec.ttl;
+    const answered = new Set(selection.variants.flat());
+    const late = spec.members.some((member) => answered.has(member.value) && this.nodes.get(member.node)?.state.late === true);
+    const settledAt = this.versions.get(key)!.since + spec.ttl * 1000;
+    const settling = this.synced && this.now() < settledAt;
+    if (settling) this.refreshAt(key, settledAt);
+    return late || settling ? spec.shortTtl : spec.ttl;
+  }
+
+  private refreshAt(key: string, at: number): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => (this.timers.delete(key), this.refresh(key)), Math.max(0, at - this.now())).unref());
+  }
+
+  private viewsOf(spec: PoolSpec): MemberView[] {
     const held = this.held.get(poolKey(spec));
-    const views = spec.members.map((member): MemberView => {
+    return spec.members.map((member): MemberView => {
       const state = this.nodes.get(member.node)?.state;
       const admin = state?.admin ?? 'none';
       const health = state?.health ?? 'unknown';
@@ -326,7 +358,6 @@ export class PoolOverlay {
         downSince: health === 'down' ? state?.changedAt : undefined,
       };
     });
-    return { spec, source, views, selection: selectPool(spec, views) };
   }
 
   private rrsetOf(key: string, pool: ServedPool): RRset {
@@ -334,7 +365,7 @@ export class PoolOverlay {
     const variants = pool.selection.variants.map((values) => values.map((value) => this.encode(type, value)));
     const rrset: RRset = {
       type,
-      ttls: variants[0].map(() => pool.spec.ttl),
+      ttls: variants[0].map(() => pool.ttl),
       rdatas: variants[0],
       pool: { key, version: this.versions.get(key)!.version, variants, cumulativeWeights: pool.selection.cumulativeWeights, outcome: pool.selection.outcome },
     };
@@ -360,7 +391,7 @@ function valuesOf(selection: PoolSelection): string {
 /** Everything the pool's RRset holds. */
 function contentOf(pool: ServedPool): string {
   const { outcome, variants, cumulativeWeights } = pool.selection;
-  return JSON.stringify([outcome, variants, cumulativeWeights, pool.spec.ttl]);
+  return JSON.stringify([outcome, variants, cumulativeWeights, pool.ttl]);
 }
 
 function withTargets(rrset: RRset): RRset {

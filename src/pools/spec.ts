@@ -16,6 +16,8 @@ import { NameSyntaxError, ROOT_WIRE, nameToText, textToName } from '../zone/name
 
 export const POOL_DEFAULTS = {
   ttl: 5,
+  ttlPolicy: 'static',
+  shortTtl: 1,
   failback: 'auto',
   allDown: 'all',
   startup: 'assume-up',
@@ -83,7 +85,7 @@ export function poolValue(type: PoolType, value: unknown, where: string): string
   return value;
 }
 
-const POOL_FIELDS = ['name', 'type', 'policy', 'members', 'ttl', 'failback', 'limit', 'allDown', 'fallback', 'startup'];
+const POOL_FIELDS = ['name', 'type', 'policy', 'members', 'ttl', 'ttlPolicy', 'shortTtl', 'failback', 'limit', 'allDown', 'fallback', 'startup'];
 const MEMBER_FIELDS = ['id', 'node', 'value', 'weight', 'priority'];
 
 export function parsePoolSpec(input: unknown, where = 'pool'): PoolSpec {
@@ -107,12 +109,15 @@ export function parsePoolSpec(input: unknown, where = 'pool'): PoolSpec {
   const defaultLimit = policy === 'weighted' || type === 'CNAME' ? POOL_DEFAULTS.weightedLimit : POOL_DEFAULTS.multivalueLimit;
   const limit = integer(fields.limit, `${at}: limit`, 1, 64, defaultLimit);
   if (type === 'CNAME' && limit !== 1) throw new SpecError(`${at}: limit: a CNAME pool answers exactly one target`);
+  const ttl = integer(fields.ttl, `${at}: ttl`, 0, 86400, POOL_DEFAULTS.ttl);
   return {
     name,
     type,
     policy,
     members,
-    ttl: integer(fields.ttl, `${at}: ttl`, 0, 86400, POOL_DEFAULTS.ttl),
+    ttl,
+    ttlPolicy: choice(fields.ttlPolicy, `${at}: ttlPolicy`, ['static', 'adaptive'] as const, POOL_DEFAULTS.ttlPolicy),
+    shortTtl: integer(fields.shortTtl, `${at}: shortTtl`, 0, ttl, Math.min(POOL_DEFAULTS.shortTtl, ttl)),
     failback: choice(fields.failback, `${at}: failback`, ['auto', 'manual'] as const, POOL_DEFAULTS.failback),
     limit,
     allDown,

@@ -64,17 +64,22 @@ export function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus
     rise: spec.rise,
     heartbeatAgeMs: state.lastBeatAt === undefined ? undefined : Math.max(0, Math.round(now - state.lastBeatAt)),
     sinceChangeMs: state.changedAt === undefined ? undefined : Math.max(0, Math.round(now - state.changedAt)),
+    changedAt: state.changedAt,
+    late: state.late,
+    downReason: state.health === 'down' ? state.downReason : undefined,
     generation: state.generation,
   };
 }
 
 export function poolStatuses(overlay: PoolOverlay): PoolStatus[] {
-  return [...overlay.pools().values()].map(({ spec, source, views, selection }) => ({
+  return [...overlay.pools().values()].map(({ spec, source, views, selection, ttl }) => ({
     name: spec.name,
     type: spec.type,
     policy: spec.policy,
     source,
     ttl: spec.ttl,
+    ttlPolicy: spec.ttlPolicy ?? 'static',
+    answerTtl: ttl,
     answer: [...new Set(selection.variants.flat())],
     allDown: selection.allDown,
     members: views.map((view) => ({

@@ -31,8 +31,8 @@ export interface PoolAnswerChange {
 
 /** An overlay answer change as the tap is told of it. */
 export function tapChange({ pool, previous, from, to }: AnswerChange): PoolAnswerChange {
-  const { name, type, ttl } = pool.spec;
-  return { key: poolKey(pool.spec), name, type, from, to, previous: valuesOf(previous), values: valuesOf(pool.selection), ttl };
+  const { name, type } = pool.spec;
+  return { key: poolKey(pool.spec), name, type, from, to, previous: valuesOf(previous), values: valuesOf(pool.selection), ttl: pool.ttl };
 }
 
 function valuesOf(selection: PoolSelection): string[] {

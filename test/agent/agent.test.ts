@@ -14,19 +14,28 @@ const TOKEN = 'web1-token-abcdefghijkl';
 interface StandIn {
   url: string;
   beats: number;
+  /** Down reports taken, with their reasons. */
+  downs: string[];
   /** The status answered to heartbeats with the right token. */
   answer: number;
   close(): Promise<void>;
 }
 
 async function startStandIn(nodeIntervalMs = 1000): Promise<StandIn> {
-  const standIn = { beats: 0, answer: 200 } as StandIn;
+  const standIn = { beats: 0, downs: [], answer: 200 } as unknown as StandIn;
   const server: HttpServer = createHttpServer((req, res) => {
-    const right = req.method === 'POST' && req.url === '/api/v1/nodes/web1/heartbeat' && req.headers.authorization === `Bearer ${TOKEN}`;
+    const what = /^\/api\/v1\/nodes\/web1\/(heartbeat|down)$/.exec(req.url ?? '')?.[1];
+    const right = req.method === 'POST' && what !== undefined && req.headers.authorization === `Bearer ${TOKEN}`;
     const status = right ? standIn.answer : 403;
-    if (status === 200) standIn.beats++;
-    const body = status === 200 ? { node: { id: 'web1', health: 'up', intervalMs: nodeIntervalMs } } : { error: 'refused' };
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      if (status === 200 && what === 'heartbeat') standIn.beats++;
+      if (status === 200 && what === 'down') standIn.downs.push((JSON.parse(text) as { reason: string }).reason);
+      const health = what === 'down' ? 'down' : 'up';
+      const body = status === 200 ? { node: { id: 'web1', health, intervalMs: nodeIntervalMs } } : { error: 'refused' };
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
   });
   standIn.url = `http://127.0.0.1:${await listen(server, 0)}`;
   standIn.close = () => close(server);
@@ -88,7 +97,7 @@ describe('flipdns agent', () => {
     return { agent, lines };
   }
 
-  it('beats while the TCP check passes, stops while it fails, and resumes', async () => {
+  it('beats while the TCP check passes, reports the node down once when it fails, and resumes', async () => {
     const standIn = await startStandIn();
     cleanup.push(() => standIn.close());
     const service = createTcpServer((socket) => socket.destroy());
@@ -98,11 +107,14 @@ describe('flipdns agent', () => {
     await until(() => standIn.beats >= 3, 'three beats');
 
     await close(service);
-    await until(() => lines.some((line) => line.msg === 'local check failing: sending no heartbeats'), 'the check to fail');
+    const failing = 'local check failing: node reported down, sending no heartbeats';
+    await until(() => lines.some((line) => line.msg === failing), 'the check to fail');
     const whileDown = standIn.beats;
     await sleep(300);
     expect(standIn.beats).toBe(whileDown);
-    expect(lines.find((line) => line.msg === 'local check failing: sending no heartbeats')?.reason).toMatch(/ECONNREFUSED/);
+    // Reported at once, and once for the whole failing spell.
+    expect(standIn.downs).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
+    expect(lines.find((line) => line.msg === failing)?.reason).toMatch(/ECONNREFUSED/);
 
     const revived = createTcpServer((socket) => socket.destroy());
     await listen(revived, port);
@@ -110,7 +122,7 @@ describe('flipdns agent', () => {
     await until(() => standIn.beats >= whileDown + 3, 'beats to resume');
 
     // Transitions only: accepted, failing, accepted again; not a line per beat.
-    expect(lines.map((line) => line.msg)).toEqual(['heartbeats accepted', 'local check failing: sending no heartbeats', 'heartbeats accepted']);
+    expect(lines.map((line) => line.msg)).toEqual(['heartbeats accepted', failing, 'heartbeats accepted']);
   });
 
   it('sends each beat to the first server that answers, and nothing after stop', async () => {

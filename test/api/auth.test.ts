@@ -63,4 +63,19 @@ describe('admin API authentication', () => {
     expect(answer.body.node).toMatchObject({ id: 'web1', health: 'up' });
     expect(answer.body.node).not.toHaveProperty('tokenHash');
   });
+
+  it("takes a node down on its own down report, with its token only, saying why", async () => {
+    const refused = await api.call('POST', '/api/v1/nodes/web1/down', { token: WEB2_TOKEN, body: { reason: 'check failed' } });
+    expect(refused.status).toBe(403);
+    expect(api.logs.some((line) => line.msg === 'down report refused: wrong token for this node' && line.node === 'web1')).toBe(true);
+    expect((await api.call('POST', '/api/v1/nodes/web1/down', { token: WEB1_TOKEN, body: { reason: 42 } })).status).toBe(400);
+
+    const answer = await api.call('POST', '/api/v1/nodes/web1/down', { token: WEB1_TOKEN, body: { reason: 'tcp 127.0.0.1:80: ECONNREFUSED' } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.node).toMatchObject({ id: 'web1', health: 'down', downReason: 'tcp 127.0.0.1:80: ECONNREFUSED' });
+    const status = await api.call('GET', '/api/v1/status');
+    expect(status.body.nodes.find((node: { id: string }) => node.id === 'web1')).toMatchObject({ health: 'down', downReason: 'tcp 127.0.0.1:80: ECONNREFUSED' });
+    const unnamed = await api.call('POST', '/api/v1/nodes/web2/down', { token: WEB2_TOKEN });
+    expect(unnamed.body.node).toMatchObject({ health: 'down', downReason: 'reported down by its agent' });
+  });
 });

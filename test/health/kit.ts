@@ -26,6 +26,8 @@ export function samplePool(name: string, members = ['web1', 'web2']): PoolSpec {
     policy: 'failover',
     members: members.map((node, i) => ({ id: node, node, value: `192.0.2.${i + 1}`, weight: 1, priority: i })),
     ttl: 30,
+    ttlPolicy: 'static',
+    shortTtl: 1,
     failback: 'manual',
     limit: 1,
     allDown: 'last-known',

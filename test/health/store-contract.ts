@@ -187,7 +187,7 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     const { downed, nextDeadlineInMs } = await store.sweep();
     expect(downed.map((d) => d.record.spec.id).sort()).toEqual(['beaten', 'silent']);
     for (const { record, lateMs } of downed) {
-      expect(record.state).toMatchObject({ health: 'down', streak: 0 });
+      expect(record.state).toMatchObject({ health: 'down', streak: 0, downReason: 'no heartbeat for fall x interval' });
       expect(lateMs).toBeGreaterThanOrEqual(100);
       expect(lateMs).toBeLessThan(60_000);
       expect(record.state.changedAt).toBe(record.state.deadlineAt! + lateMs);
@@ -267,11 +267,75 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     const snapshot = await store.snapshot();
     expect(nodeIn(snapshot.nodes, 'steady').state.health).toBe('up');
     expect(nodeIn(snapshot.nodes, 'flaky').state).toMatchObject({ health: 'down', streak: 2 });
-    expect(await log.settled()).toEqual([]);
+    // The silences mark the steady node late, and its next beats clear that: no health changes.
+    for (const event of await log.settled()) expect(event).toMatchObject({ kind: 'node', record: { spec: { id: 'steady' }, state: { health: 'up' } } });
 
     for (let i = 0; i < 3; i++) await beat(store, 'flaky');
     const after = await store.snapshot();
     expect(nodeIn(after.nodes, 'flaky').state.health).toBe('up');
+  });
+
+  it('marks a node late after two silent intervals, publishes it, and clears it on its next beat', async () => {
+    const { store } = await fresh();
+    const log = recordEvents(store);
+    await store.putNode(nodeSpec('a', { intervalMs: 100, fall: 8 }));
+    await store.putNode(nodeSpec('short', { intervalMs: 200, fall: 2 }));
+    await beat(store, 'a');
+    await beat(store, 'short');
+    await log.checkpoint();
+
+    await sleep(250);
+    const sweep = await store.sweep();
+    expect(sweep.downed).toEqual([]);
+    // The next thing to decide is the short node's deadline, 400 ms after its beat.
+    expect(sweep.nextDeadlineInMs).toBeLessThanOrEqual(200);
+    const late = nodeIn((await store.snapshot()).nodes, 'a').state;
+    expect(late).toMatchObject({ health: 'up', late: true });
+    // With fall 2 there is no room to be late: the next stop is down.
+    expect(nodeIn((await store.snapshot()).nodes, 'short').state.late).toBeUndefined();
+    const [marked] = nodeEvents(await log.atLeast(1));
+    expect(marked.record.state).toMatchObject({ late: true, generation: marked.generation });
+    await log.checkpoint();
+
+    await sleep(200);
+    expect((await store.sweep()).downed.map((d) => d.record.spec.id)).toEqual(['short']);
+    const cleared = await beat(store, 'a');
+    if (cleared.status !== 'ok') throw new Error(cleared.status);
+    expect(cleared.record.state.late).toBeUndefined();
+    await beat(store, 'a');
+    const events = nodeEvents(await log.settled());
+    expect(events.map((e) => [e.record.spec.id, e.record.state.health, e.record.state.late ?? false])).toEqual([
+      ['short', 'down', false],
+      ['a', 'up', false],
+    ]);
+  });
+
+  it('takes a node down at once on its own report, with its token only, and brings it back after `rise` beats', async () => {
+    const { store } = await fresh();
+    const log = recordEvents(store);
+    await store.putNode(nodeSpec('a', { intervalMs: 400, fall: 3, rise: 2 }));
+    await beat(store, 'a');
+    await log.checkpoint();
+
+    expect(await store.reportDown('a', tokenHash('token-b'), 'check failed')).toEqual({ status: 'bad-token' });
+    expect(await store.reportDown('nobody', tokenHash('token-a'), 'check failed')).toEqual({ status: 'unknown-node' });
+    expect(await log.settled()).toEqual([]);
+
+    const reported = await store.reportDown('a', tokenHash('token-a'), 'tcp 127.0.0.1:8080: ECONNREFUSED');
+    if (reported.status !== 'ok') throw new Error(reported.status);
+    expect(reported.record.state).toMatchObject({ health: 'down', streak: 0, downReason: 'tcp 127.0.0.1:8080: ECONNREFUSED' });
+    const again = await store.reportDown('a', tokenHash('token-a'), 'still failing');
+    expect(again).toMatchObject({ status: 'ok', record: { state: { generation: reported.record.state.generation, downReason: 'tcp 127.0.0.1:8080: ECONNREFUSED' } } });
+    const [event] = nodeEvents(await log.settled());
+    expect(event).toMatchObject({ record: reported.record, decidedAt: reported.record.state.changedAt });
+    expect(event.lateMs).toBeUndefined();
+    expect((await store.sweep()).downed).toEqual([]);
+
+    await beat(store, 'a');
+    const up = await beat(store, 'a');
+    if (up.status !== 'ok') throw new Error(up.status);
+    expect(up.record.state.health).toBe('up');
+    expect(up.record.state.downReason).toBeUndefined();
   });
 
   it('keeps admin states with who set them and why, apart from health', async () => {

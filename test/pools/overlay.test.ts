@@ -1,6 +1,6 @@
 import dnsPacket from 'dns-packet';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { NodeRecord, PoolSpec } from '../../src/health/model.js';
 import type { StoreSnapshot } from '../../src/health/store.js';
 import { QueryStats, UDP } from '../../src/metrics/query-stats.js';
@@ -27,12 +27,12 @@ function snapshot(nodes: NodeRecord[], pools: PoolSpec[] = []): StoreSnapshot {
   return { generation: 1, now: 0, nodes, pools, records: [], held: {} };
 }
 
-function setup(pools: PoolSpec[] = [APP]) {
+function setup(pools: PoolSpec[] = [APP], now?: () => number) {
   const stats = new QueryStats();
   const handler = new QueryHandler(zoneSetOf(RULES_FILES), { identity: { id: 't' }, ednsPayload: 1232, cacheEntries: 1000, queryLogSample: 0 }, stats);
   const invalidated: string[] = [];
   const target = { setZones: (z: Parameters<QueryHandler['setZones']>[0]) => handler.setZones(z), invalidatePool: (key: string) => (invalidated.push(key), handler.invalidatePool(key)) };
-  const overlay = new PoolOverlay(target, pino({ level: 'silent' }));
+  const overlay = new PoolOverlay(target, pino({ level: 'silent' }), undefined, now);
   overlay.setStaticZones(handler.zoneSet);
   overlay.setFilePools(pools);
   const ask = (name: string, type: dnsPacket.RecordType = 'A') => {
@@ -134,5 +134,46 @@ describe('PoolOverlay', () => {
     overlay.applySnapshot(snapshot([node('web1', 'up')]));
     expect(ask('b.wild.example.test')).toMatchObject({ rcode: 'NOERROR', answers: [] });
     expect(ask('other.wild.example.test').answers).toHaveLength(1);
+  });
+
+  it('adaptive TTL: short while a member in the answer is late, and for one TTL after a change; static pools keep theirs', () => {
+    vi.useFakeTimers();
+    try {
+      const clock = { now: 0 };
+      const adaptive = parsePoolSpec({ ...APP, ttl: 30, ttlPolicy: 'adaptive', shortTtl: 2 });
+      const fixed = parsePoolSpec({ ...APP, name: 'fixed.example.test', ttl: 30 });
+      const { overlay, ask } = setup([adaptive, fixed], () => clock.now);
+      const ttlOf = (name = 'app.example.test') => ask(name).answers![0].ttl;
+      let generation = 1;
+      const event = (record: NodeRecord) => overlay.applyEvent({ kind: 'node', generation: ++generation, record: { ...record, state: { ...record.state, generation } }, decidedAt: 0 });
+      overlay.applySnapshot(snapshot([node('web1', 'up'), node('web2', 'up')]));
+      expect(ttlOf()).toBe(30);
+
+      // web1 (in the answer) misses beats: short TTL until it beats again.
+      const late = node('web1', 'up');
+      event({ ...late, state: { ...late.state, late: true } });
+      expect(ttlOf()).toBe(2);
+      expect(ttlOf('fixed.example.test')).toBe(30);
+      event(node('web1', 'up'));
+      expect(ttlOf()).toBe(30);
+      // web2 (not in the answer) being late changes nothing.
+      const backup = node('web2', 'up');
+      event({ ...backup, state: { ...backup.state, late: true } });
+      expect(ttlOf()).toBe(30);
+      event(node('web2', 'up'));
+
+      // A flip: the new answer carries the short TTL for one full TTL, then the TTL.
+      clock.now = 1000;
+      event(node('web1', 'down'));
+      expect(ask('app.example.test').answers).toMatchObject([{ data: '192.0.2.102', ttl: 2 }]);
+      clock.now = 30_999;
+      vi.advanceTimersByTime(29_998);
+      expect(ttlOf()).toBe(2);
+      clock.now = 31_000;
+      vi.advanceTimersByTime(10);
+      expect(ask('app.example.test').answers).toMatchObject([{ data: '192.0.2.102', ttl: 30 }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

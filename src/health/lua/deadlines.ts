@@ -1,27 +1,32 @@
 // The deadline set holds every node that is not down, scored by the store-clock
 // ms its next beat is due. Sweeping reads only the overdue end of it.
 
+import { MISSED_DEADLINE } from '../model.js';
 import { PRELUDE } from './prelude.js';
 
 /** ARGV: prefix. Returns SweepResult JSON. */
 export const SWEEP = `${PRELUDE}
+local MISSED_DEADLINE = '${MISSED_DEADLINE}'
 local now = clock()
 local downed = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', now)) do
   local node = load_node(id)
-  if node and node.health ~= 'down' then
-    node.health = 'down'
-    node.streak = 0
-    node.changedAt = now
-    node.generation = next_generation()
-    save_node(node, { 'health', 'streak', 'changedAt', 'generation' })
+  if not node or node.health == 'down' then
+    redis.call('ZREM', DEADLINES, id)
+  elseif now >= node.deadlineAt then
     local late_ms = now - node.deadlineAt
-    local record = node_json(node)
-    publish_node(node, record, now, late_ms)
+    local record = mark_down(node, now, MISSED_DEADLINE, late_ms)
     downed[#downed + 1] = '{"record":' .. record .. ',"lateMs":' .. late_ms .. '}'
+  elseif not node.late then
+    node.late = true
+    node.generation = next_generation()
+    save_node(node, { 'late', 'generation' })
+    watch_deadline(node)
+    publish_node(node, node_json(node), now)
+  else
+    watch_deadline(node)
   end
 end
-redis.call('ZREMRANGEBYSCORE', DEADLINES, '-inf', now)
 
 local next_deadline = ''
 local earliest = redis.call('ZRANGE', DEADLINES, 0, 0, 'WITHSCORES')
@@ -35,11 +40,10 @@ return '{"downed":[' .. table.concat(downed, ',') .. ']' .. next_deadline .. '}'
 export const GRACE_ALL = `${PRELUDE}
 local now = clock()
 for _, id in ipairs(redis.call('ZRANGE', DEADLINES, 0, -1)) do
-  local key = node_key(id)
-  local f = redis.call('HMGET', key, 'deadlineAt', 'fall', 'intervalMs')
-  local deadline = math.max(tonumber(f[1]), now + tonumber(f[2]) * tonumber(f[3]))
-  redis.call('HSET', key, 'deadlineAt', deadline)
-  redis.call('ZADD', DEADLINES, deadline, id)
+  local node = load_node(id)
+  node.deadlineAt = math.max(node.deadlineAt, now + node.fall * node.intervalMs)
+  save_node(node, { 'deadlineAt' })
+  watch_deadline(node)
 end
 return 1
 `;

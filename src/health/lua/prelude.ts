@@ -3,6 +3,8 @@
 // script, so each script is self-contained for EVALSHA. Every script takes the
 // key prefix as ARGV[1] (the key schema is in ../README.md).
 
+import { LATE_AFTER_INTERVALS } from '../model.js';
+
 export const PRELUDE = `
 local P = ARGV[1]
 local GENERATION = P .. 'generation'
@@ -31,6 +33,8 @@ local function publish(event_json, generation, now)
     ',"generation":' .. generation .. ',"decidedAt":' .. now .. '}')
 end
 
+local LATE_AFTER_INTERVALS = ${LATE_AFTER_INTERVALS}
+
 local NUMERIC_FIELDS = {
   intervalMs = true, fall = true, rise = true, lastBeatAt = true,
   deadlineAt = true, streak = true, changedAt = true, generation = true,
@@ -43,6 +47,7 @@ local function load_node(id)
   for i = 1, #flat, 2 do
     local value = flat[i + 1]
     if NUMERIC_FIELDS[flat[i]] then value = tonumber(value) end
+    if flat[i] == 'late' then value = true end
     node[flat[i]] = value
   end
   return node
@@ -53,11 +58,11 @@ local function save_node(node, fields)
   local key = node_key(node.id)
   local set = {}
   for _, field in ipairs(fields) do
-    if node[field] == nil then
+    if node[field] == nil or node[field] == false then
       redis.call('HDEL', key, field)
     else
       set[#set + 1] = field
-      set[#set + 1] = node[field]
+      set[#set + 1] = node[field] == true and '1' or node[field]
     end
   end
   if #set > 0 then redis.call('HSET', key, unpack(set)) end
@@ -65,7 +70,7 @@ end
 
 local ALL_NODE_FIELDS = {
   'id', 'intervalMs', 'fall', 'rise', 'tokenHash', 'health', 'lastBeatAt', 'deadlineAt',
-  'streak', 'changedAt', 'admin', 'adminReason', 'adminBy', 'generation',
+  'streak', 'changedAt', 'late', 'downReason', 'admin', 'adminReason', 'adminBy', 'generation',
 }
 
 -- A NodeRecord as JSON (absent fields are left out).
@@ -77,7 +82,8 @@ local function node_json(node)
     },
     state = {
       health = node.health, lastBeatAt = node.lastBeatAt, deadlineAt = node.deadlineAt,
-      streak = node.streak, changedAt = node.changedAt, admin = node.admin,
+      streak = node.streak, changedAt = node.changedAt, late = node.late or nil,
+      downReason = node.downReason, admin = node.admin,
       adminReason = node.adminReason, adminBy = node.adminBy, generation = node.generation,
     },
   })
@@ -89,12 +95,37 @@ local function publish_node(node, record_json, now, late_ms)
   publish('{"kind":"node","record":' .. record_json .. late .. '}', node.generation, now)
 end
 
--- Only nodes that can still be judged down have a watched deadline.
+-- When a node that is not late will be: LATE_AFTER_INTERVALS into its window
+-- (which ends at its deadline); nil when its fall leaves no room for it.
+local function late_at(node)
+  if node.fall <= LATE_AFTER_INTERVALS then return nil end
+  return node.deadlineAt - (node.fall - LATE_AFTER_INTERVALS) * node.intervalMs
+end
+
+-- Only nodes that can still be judged down are watched, each at the next
+-- moment a sweep must look at it: when it turns late, else its deadline.
 local function watch_deadline(node)
   if node.health == 'down' then
     redis.call('ZREM', DEADLINES, node.id)
-  else
-    redis.call('ZADD', DEADLINES, node.deadlineAt, node.id)
+    return
   end
+  local at = node.deadlineAt
+  if not node.late then at = late_at(node) or at end
+  redis.call('ZADD', DEADLINES, at, node.id)
+end
+
+-- Marks a node down now, and returns its record JSON after publishing it.
+local function mark_down(node, now, reason, late_ms)
+  node.health = 'down'
+  node.streak = 0
+  node.changedAt = now
+  node.late = nil
+  node.downReason = reason
+  node.generation = next_generation()
+  save_node(node, { 'health', 'streak', 'changedAt', 'late', 'downReason', 'generation' })
+  watch_deadline(node)
+  local record = node_json(node)
+  publish_node(node, record, now, late_ms)
+  return record
 end
 `;
