@@ -59,6 +59,8 @@ export interface PoolStatus {
 export interface StatusView {
   instance: string;
   generation: number;
+  /** The store's clock when this view was taken (ms since the epoch): ages and `changedAt` are on it. */
+  now: number;
   store: { kind: 'redis' | 'embedded'; connected: boolean };
   nodes: NodeStatus[];
   pools: PoolStatus[];

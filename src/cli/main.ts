@@ -7,6 +7,7 @@ import { ConfigError } from '../config/load.js';
 import { StoreSettingsError } from '../health/create-store.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
 import { registerAgentCommand } from './agent.js';
+import { registerDrillCommand } from './drill.js';
 import { CliError } from './cli-error.js';
 import { EXIT_USAGE } from './exit-codes.js';
 import { registerHeartbeatCommand } from './heartbeat.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerStalenessCommand(program);
   registerProbeCommand(program);
+  registerDrillCommand(program);
   return program;
 }
 

@@ -31,6 +31,7 @@ export function createAdminContext(deps: {
       return {
         instance: instanceId,
         generation: sync.currentGeneration,
+        now,
         store: { kind: store.kind, connected: store.connected() },
         nodes: nodes.map((record) => nodeStatus(record, now)).sort((a, b) => a.id.localeCompare(b.id)),
         pools: poolStatuses(overlay),

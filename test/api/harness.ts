@@ -97,7 +97,7 @@ function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot)
   const pools = [...snapshot.pools.map((pool) => ({ pool, source: 'store' as const })), { pool: FILE_POOL, source: 'file' as const }].map(({ pool, source }) =>
     poolStatus(pool, source, nodes, snapshot.held[poolKey(pool)] ?? []),
   );
-  return { instance, generation: snapshot.generation, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
+  return { instance, generation: snapshot.generation, now: snapshot.now, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
 }
 
 function poolStatus(pool: PoolSpec, source: 'file' | 'store', nodes: NodeStatus[], held: string[]): PoolStatus {

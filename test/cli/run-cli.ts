@@ -12,11 +12,11 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<CliRun> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FLIPDNS_')));
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...clean, FLIPDNS_ADMIN_TOKEN_FILE: NO_TOKEN_FILE, ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...clean, FLIPDNS_ADMIN_TOKEN_FILE: NO_TOKEN_FILE, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { queryUdp } from '../helpers/dns.js';
 import { type FlipdnsHandle, REPO, startFlipdns } from '../helpers/flipdns.js';
 import { getFreePort } from '../helpers/ports.js';
-import { findRedisServer, startRedis } from '../helpers/redis.js';
+import { redisServerBinary } from '../../src/measure/drill/redis.js';
+import { startRedis } from '../helpers/redis.js';
 
 /** Starts a Redis process and waits until redis-cli gets PONG through `cliArgs`. */
 async function startRedisProcess(command: string, args: string[], cliArgs: string[]): Promise<ChildProcess> {
@@ -49,7 +50,7 @@ describe('Redis connection options', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const port = await getFreePort();
     const redis = await startRedisProcess(
-      findRedisServer(),
+      redisServerBinary(),
       ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no', '--requirepass', 's3cret', '--save', '', '--dir', dir],
       ['--tls', '--cacert', cert, '-p', String(port), '-a', 's3cret', '--no-auth-warning'],
     );

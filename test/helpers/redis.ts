@@ -4,14 +4,13 @@
 // throws, it never skips.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisServerArgs, redisServerBinary, waitForRedis } from '../../src/measure/drill/redis.js';
 import { getFreePort } from './ports.js';
 
 const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 15_000;
 
 export interface RedisHandle {
   port: number;
@@ -27,19 +26,8 @@ export interface RedisHandle {
   restart(): Promise<void>;
 }
 
-/** Absolute path of redis-server, or throws a clear error. */
-export function findRedisServer(): string {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/usr/local/bin']) {
-    if (dir && existsSync(join(dir, 'redis-server'))) return join(dir, 'redis-server');
-  }
-  throw new Error(
-    'redis-server is not installed: it was not found in PATH, /usr/bin or /usr/local/bin. ' +
-      'The health store tests need it; install it with `apt-get install redis-server` (7.0 or newer).',
-  );
-}
-
 export async function startRedis(options: { dir?: string } = {}): Promise<RedisHandle> {
-  const binary = findRedisServer();
+  const binary = redisServerBinary();
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'flipdns-redis-'));
   const port = await getFreePort();
@@ -67,36 +55,19 @@ export async function startRedis(options: { dir?: string } = {}): Promise<RedisH
 }
 
 async function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
-  const args = [
-    '--bind', HOST,
-    '--port', String(port),
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--save', '',
-    '--protected-mode', 'yes',
-    '--daemonize', 'no',
-    '--logfile', 'redis.log',
-  ];
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, redisServerArgs(port, dir), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // A test run that dies must not leave redis-server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await answersPing(port))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      const log = readLog(dir);
-      throw new Error(
-        `redis-server on ${HOST}:${port} did not answer PING ` +
-          `(${child.exitCode !== null ? `exited with ${child.exitCode}` : `not ready after ${READY_TIMEOUT_MS} ms`}).\n` +
-          `stderr: ${stderr.trim()}\nlog tail:\n${log.split('\n').slice(-20).join('\n')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await waitForRedis(port, () => (child.exitCode !== null || child.signalCode !== null ? `exited with ${child.exitCode ?? child.signalCode}` : undefined));
+  } catch (err) {
+    child.kill('SIGKILL');
+    const log = readLog(dir).split('\n').slice(-20).join('\n');
+    throw new Error(`${(err as Error).message}\nstderr: ${stderr.trim()}\nlog tail:\n${log}`);
   }
   return child;
 }
@@ -107,25 +78,6 @@ function readLog(dir: string): string {
   } catch {
     return '(no log)';
   }
-}
-
-/** True once the server answers PING with PONG (not while it is still loading the AOF). */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    let reply = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
 }
 
 function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -143,7 +143,7 @@ describe('PoolOverlay', () => {
       const adaptive = parsePoolSpec({ ...APP, ttl: 30, ttlPolicy: 'adaptive', shortTtl: 2 });
       const fixed = parsePoolSpec({ ...APP, name: 'fixed.example.test', ttl: 30 });
       const { overlay, ask } = setup([adaptive, fixed], () => clock.now);
-      const ttlOf = (name = 'app.example.test') => ask(name).answers![0].ttl;
+      const ttlOf = (name = 'app.example.test') => (ask(name).answers![0] as { ttl?: number }).ttl;
       let generation = 1;
       const event = (record: NodeRecord) => overlay.applyEvent({ kind: 'node', generation: ++generation, record: { ...record, state: { ...record.state, generation } }, decidedAt: 0 });
       overlay.applySnapshot(snapshot([node('web1', 'up'), node('web2', 'up')]));

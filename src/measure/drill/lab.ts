@@ -38,11 +38,12 @@ export class Lab {
     return join(this.dir, name);
   }
 
-  spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): LabProcess {
+  /** `env`: the whole environment of the process (default: this one's). */
+  spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): LabProcess {
     if (this.closed) throw new Error('the lab is closed');
     const logFile = this.path(`${name}.log`);
     const log = createWriteStream(logFile);
-    const child = spawn(command, args, { cwd: this.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const exited = new Promise<number | string>((resolve) => {

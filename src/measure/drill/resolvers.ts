@@ -30,7 +30,8 @@ export const RESOLVER_VARIANTS: Record<ResolverVariant, VariantInfo> = {
     honoursTtl: false,
     behaviour: 'serves-stale',
   },
-  // unbound prefetches in the last tenth of the TTL, in whole seconds: nothing to see below 10 s.
+  // unbound prefetches in the last tenth of the TTL, counted in whole seconds: below 10 s only in
+  // the last second, which the probe cannot tell from an honest renewal.
   'unbound-prefetch': { description: 'unbound, prefetch: yes', honoursTtl: true, behaviour: 'prefetches', visibleFromTtl: 10 },
   // BIND's default `prefetch 2 9`: answers of 9 s or more are renewed when 2 s are left.
   bind: { description: 'BIND 9 as a forwarder, its defaults (prefetch 2 9)', honoursTtl: true, behaviour: 'prefetches', visibleFromTtl: 9 },

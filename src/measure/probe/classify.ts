@@ -22,8 +22,13 @@ export type Behaviour = 'honours' | 'clamps' | 'serves-stale' | 'prefetches';
 export const BEHAVIOURS: Behaviour[] = ['serves-stale', 'clamps', 'prefetches', 'honours'];
 export type ResolverClass = Behaviour | 'undetermined';
 
-/** A renewal this much before expiry is a prefetch, not a poll landing in the last second. */
-const EARLY_RENEWAL_MS = 500;
+/**
+ * A renewal this much before the copy's end is a prefetch. Below it, whole-second
+ * clocks blur the two: BIND drops a copy as its TTL reaches 0 (a second before
+ * unbound, which still answers it with TTL 0), so an honest BIND renewal looks
+ * up to a second early.
+ */
+const EARLY_RENEWAL_MS = CLOCK_GRAIN_MS + 500;
 /** Responses of one copy agree on its expiry to within the whole second plus polling jitter. */
 const SAME_COPY_MS = CLOCK_GRAIN_MS + 200;
 
