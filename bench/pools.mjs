@@ -57,6 +57,7 @@ const HELP = `usage: npm run build && node bench/pools.mjs [options]
   --threads N       dnsperf -T (1)
   --outstanding N   dnsperf -q (100)
   --max-qps N       dnsperf -Q (0: unlimited)
+  --ledger=false    the staleness ledger off on the server (on by default)
   --json FILE       also write the results as JSON
   --keep            keep the temp dir (zone, pool file, query files, logs)`;
 
@@ -73,6 +74,7 @@ const opts = parseArgs(process.argv.slice(2), {
   threads: 1,
   outstanding: 100,
   maxQps: 0,
+  ledger: true,
   json: '',
   keep: false,
 });
@@ -137,7 +139,7 @@ async function start(zonesDir, logFile) {
     port: await freePort(),
     httpPort: 0,
     logFile,
-    extraArgs: ['--log-level', 'warn'],
+    extraArgs: ['--log-level', 'warn', '--ledger', String(opts.ledger)],
     pollMs: 10,
     probeTimeoutMs: 50,
   });

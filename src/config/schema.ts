@@ -81,7 +81,7 @@ export const SCHEMA = {
   adminTokenFile: { description: 'Where the generated admin token is written (mode 0600) and where the CLI looks for it.', parse: text, default: '.flipdns/admin-token', arg: 'FILE' },
   logLevel: { description: 'Log level.', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', arg: 'LEVEL' },
   ledger: { description: 'Staleness ledger: remember which resolver was last served which version of each pool answer, to say after a flip which may still hold the old one (docs/staleness.md).', parse: flag, default: true, arg: 'BOOL' },
-  ledgerResolvers: { description: 'Resolvers the staleness ledger tracks per worker; beyond it the one first seen longest ago is evicted and counted.', parse: integer(1, 10000000), default: 65536, arg: 'N' },
+  ledgerEntries: { description: '(Resolver, pool) pairs the staleness ledger keeps per worker, about 300 bytes each; beyond it the resolver first seen longest ago is evicted, with all its entries, and counted.', parse: integer(1, 10000000), default: 100000, arg: 'N' },
   ledgerFlips: { description: 'Flips the staleness ledger keeps per pool.', parse: integer(1, 1000), default: 10, arg: 'N' },
   ledgerWatch: { description: 'Seconds after a flip during which the ledger watches for resolvers asking again.', parse: integer(1, 86400), default: 300, arg: 'SECONDS' },
   queryLog: { description: 'Share of queries logged, from 0 (none) to 1 (all).', parse: fraction, default: 0, arg: 'FRACTION' },

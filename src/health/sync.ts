@@ -72,7 +72,8 @@ export class StateSync {
   }
 
   private apply(event: Exclude<StoreEvent, { kind: 'resync' }>): void {
-    const before = event.kind === 'node' ? this.overlay.node(event.record.spec.id)?.state.health : undefined;
+    const previous = event.kind === 'node' ? this.overlay.node(event.record.spec.id)?.state : undefined;
+    const before = previous?.health;
     this.generation = event.generation;
     this.overlay.applyEvent(event);
     this.metrics.generation.set(this.generation);
@@ -80,6 +81,9 @@ export class StateSync {
     if (event.kind === 'node' && event.record.state.health !== before) {
       this.metrics.transitions.inc({ node: event.record.spec.id, to: event.record.state.health });
       this.log.info({ node: event.record.spec.id, from: before ?? 'new', to: event.record.state.health, generation: event.generation, lateMs: event.lateMs }, 'node health changed');
+    } else if (event.kind === 'node' && event.record.state.late === true && previous?.late !== true) {
+      // Not a health change, but how often it happens says whether beats keep their pace.
+      this.metrics.transitions.inc({ node: event.record.spec.id, to: 'late' });
     }
   }
 

@@ -55,7 +55,7 @@ export function registerHealthMetrics(figures: HealthFigures): HealthMetrics {
   created = {
     detection: new Histogram({ name: 'flipdns_detection_seconds', help: 'From a missed heartbeat deadline to the down decision (store clock).', buckets: LATENCY_BUCKETS }),
     propagation: new Histogram({ name: 'flipdns_propagation_seconds', help: 'From a decision in the store to this instance serving it (store clock, estimated).', buckets: LATENCY_BUCKETS }),
-    transitions: new Counter({ name: 'flipdns_node_transitions_total', help: 'Node health changes seen, by node and new health.', labelNames: ['node', 'to'] }),
+    transitions: new Counter({ name: 'flipdns_node_transitions_total', help: 'Node health changes seen, by node and new health (up, down, unknown), and times a node turned late (a missed beat).', labelNames: ['node', 'to'] }),
     answerChanges: new Counter({ name: 'flipdns_pool_answer_changes_total', help: 'Times a pool\'s answer changed.', labelNames: ['pool'] }),
     adminChanges: new Counter({ name: 'flipdns_admin_changes_total', help: 'Operator changes made through this instance, by kind.', labelNames: ['kind'] }),
     storeConnected: new Gauge({ name: 'flipdns_store_connected', help: '1 while the health store is reachable.', aggregator: 'min' }),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/measure/drill/drill.js';
-import { RESOLVER_VARIANTS } from '../../src/measure/drill/resolvers.js';
+import { RESOLVER_VARIANTS, expectedBehaviour } from '../../src/measure/drill/resolvers.js';
 import { runCli } from '../cli/run-cli.js';
 
 /** Polling jitter and clocks read across processes. */
@@ -30,12 +30,6 @@ function resolver(report: DrillReport, variant: string) {
   return report.trials[0].resolvers.find((r) => r.variant === variant)!;
 }
 
-/** What the probe must call a variant at this TTL: its behaviour, where the TTL lets it show. */
-function expectedClass(variant: keyof typeof RESOLVER_VARIANTS, ttl: number): string {
-  const { behaviour, visibleFromTtl } = RESOLVER_VARIANTS[variant];
-  return visibleFromTtl !== undefined && ttl < visibleFromTtl ? 'honours' : behaviour;
-}
-
 /** The relations every drill must satisfy, whatever its settings. */
 function checkRelations(report: DrillReport): void {
   const { settings } = report;
@@ -45,7 +39,7 @@ function checkRelations(report: DrillReport): void {
   expect(flipped).toBeGreaterThanOrEqual(trial.decision);
   for (const r of trial.resolvers) {
     // The probe classifies each variant as what it is.
-    expect(r.probe.class, `${r.variant}: ${r.probe.evidence.join('; ')}`).toBe(expectedClass(r.variant, settings.ttl));
+    expect(r.probe.class, `${r.variant}: ${r.probe.evidence.join('; ')}`).toBe(expectedBehaviour(r.variant, settings.ttl));
     expect(r.lookups).toBeGreaterThan(0);
     // The ledger's bound is never earlier than the last dead answer seen through a resolver that honours TTLs.
     const summary = report.resolvers.find((s) => s.variant === r.variant)!;

@@ -149,6 +149,7 @@ describe('staleness view over several workers', () => {
     now: T0 + 20_000,
     capacity: 100,
     tracked: stale.length,
+    entries: stale.length,
     evictions: 1,
     requeriesDropped: 0,
     watchMs: 60_000,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/measure/drill/lab.js';
-import { ALL_VARIANTS, RESOLVER_VARIANTS, type RunningResolver, startResolver } from '../../src/measure/drill/resolvers.js';
+import { ALL_VARIANTS, type RunningResolver, expectedBehaviour, startResolver } from '../../src/measure/drill/resolvers.js';
 import { type ProbeReport, runProbe } from '../../src/measure/probe/probe.js';
 import { runCli } from '../cli/run-cli.js';
 import { type FlipdnsHandle, startFlipdns } from '../helpers/flipdns.js';
@@ -75,7 +75,7 @@ describe('flipdns probe against real resolvers', () => {
   it('classifies each resolver as what it is, with evidence', () => {
     expect(report.ttl).toBe(TTL);
     const classes = Object.fromEntries(report.resolvers.map((r) => [r.resolver, r.class]));
-    expect(classes).toEqual(Object.fromEntries(ALL_VARIANTS.map((variant) => [variant, RESOLVER_VARIANTS[variant].behaviour])));
+    expect(classes).toEqual(Object.fromEntries(ALL_VARIANTS.map((variant) => [variant, expectedBehaviour(variant, TTL)])));
     for (const r of report.resolvers) {
       expect(r.failures).toBe(0);
       expect(r.seen[0].first.what.length).toBeGreaterThan(10);

@@ -35,6 +35,11 @@ export interface DrillReport {
   detection: Spread;
   /** Every instance answering the backup, after the failure, ms. */
   detectAndFlip: Spread;
+  /** Queries the resolvers sent flipdns over the observed seconds. */
+  resolverQueries: Spread;
+  /** Before the failure: queries per second the resolvers sent flipdns, and times a node turned late. */
+  steadyQueriesPerSecond: Spread;
+  steadyLateEvents: Spread;
   resolvers: ResolverSummary[];
   trials: TrialOutcome[];
 }
@@ -57,6 +62,9 @@ export function summarize(settings: DrillSettings, trials: TrialOutcome[]): Dril
     seeds: trials.map((t) => t.seed),
     detection: spread(trials.map((t) => t.decision)),
     detectAndFlip: spread(trials.map((t) => Math.max(...t.instances.map((i) => i.flip)))),
+    resolverQueries: spread(trials.map((t) => t.resolverQueries)),
+    steadyQueriesPerSecond: spread(trials.map((t) => t.steady.queriesPerSecond)),
+    steadyLateEvents: spread(trials.map((t) => t.steady.lateEvents)),
     resolvers: settings.resolvers.map((variant) => {
       const seen = trials.map((t) => t.resolvers.find((r) => r.variant === variant)!);
       const share = (dead: number, total: number): number => (total === 0 ? 0 : dead / total);

@@ -2,6 +2,7 @@
 
 import { table } from '../../cli/output.js';
 import type { DrillReport, Spread } from './drill.js';
+import { RESOLVER_VARIANTS } from './resolvers.js';
 
 /** Seconds shown one by one in the per-second table; the chart has them all. */
 const SECONDS_LISTED = 12;
@@ -19,11 +20,12 @@ export function renderDrill(report: DrillReport, files?: { json: string; svg: st
     '',
     `detection (failure to down decision): ${ms(report.detection)}`,
     `detect + flip (failure to every instance answering the backup): ${ms(report.detectAndFlip)}`,
+    `queries from the resolvers: ${num(report.steadyQueriesPerSecond, 2)}/s before the failure (${num(report.steadyLateEvents, 0)} late beats), ${num(report.resolverQueries, 0)} in the ${settings.observe} s after it`,
     '',
   ];
   const rows = report.resolvers.map((r) => [
     r.variant,
-    [...new Set(r.classes)].join('/'),
+    [...new Set(r.classes)].join('/') + (RESOLVER_VARIANTS[r.variant].shows(settings.ttl) ? '' : ` (at TTL ${settings.ttl} ${RESOLVER_VARIANTS[r.variant].hidden})`),
     secs(r.staleAfterFlip),
     pct(r.deadShare),
     r.ledgerCovers === undefined ? 'n/a (ttl not honoured)' : r.ledgerCovers.every(Boolean) ? 'yes' : `NO in ${r.ledgerCovers.filter((ok) => !ok).length}`,
@@ -36,6 +38,11 @@ export function renderDrill(report: DrillReport, files?: { json: string; svg: st
   lines.push(table(['RESOLVER', ...Array.from({ length: shown }, (_, s) => `${s}s`)], bySecond).trimEnd());
   if (files) lines.push('', `every figure: ${files.json}`, `chart: ${files.svg}`);
   return lines.join('\n') + '\n';
+}
+
+function num(s: Spread, digits: number): string {
+  const f = (n: number): string => n.toFixed(digits);
+  return s.min === s.max ? f(s.mean) : `${f(s.mean)} [${f(s.min)}-${f(s.max)}]`;
 }
 
 function percent(share: number): string {

@@ -18,24 +18,36 @@ export interface VariantInfo {
   honoursTtl: boolean;
   /** What the probe should find. */
   behaviour: Behaviour;
-  /** The behaviour shows only with TTLs at least this long; below, the resolver simply honours the TTL. */
-  visibleFromTtl?: number;
+  /** The TTLs (seconds) with which the behaviour shows; with others the resolver looks as if it honoured the TTL. */
+  shows(ttl: number): boolean;
+  /** Why it does not show with other TTLs. */
+  hidden?: string;
 }
 
 export const RESOLVER_VARIANTS: Record<ResolverVariant, VariantInfo> = {
-  unbound: { description: 'unbound, defaults', honoursTtl: true, behaviour: 'honours' },
-  'unbound-clamp': { description: 'unbound, cache-min-ttl: 30 (an ISP-style floor)', honoursTtl: false, behaviour: 'clamps' },
+  unbound: { description: 'unbound, defaults', honoursTtl: true, behaviour: 'honours', shows: () => true },
+  // A floor of 30 s changes nothing for TTLs of 30 s or more.
+  'unbound-clamp': { description: 'unbound, cache-min-ttl: 30 (an ISP-style floor)', honoursTtl: false, behaviour: 'clamps', shows: (ttl) => ttl < 30, hidden: 'a 30 s floor does not bite' },
+  // Its stale replies carry TTL 30: with our TTL at 29-30 they look like fresh copies.
   'unbound-serve-expired': {
     description: 'unbound, serve-expired: yes (serve-expired-ttl 86400, reply TTL 30, client timeout 0)',
     honoursTtl: false,
     behaviour: 'serves-stale',
+    shows: (ttl) => ttl < 29 || ttl > 30,
+    hidden: 'its stale replies carry TTL 30, like fresh copies',
   },
   // unbound prefetches in the last tenth of the TTL, counted in whole seconds: below 10 s only in
   // the last second, which the probe cannot tell from an honest renewal.
-  'unbound-prefetch': { description: 'unbound, prefetch: yes', honoursTtl: true, behaviour: 'prefetches', visibleFromTtl: 10 },
+  'unbound-prefetch': { description: 'unbound, prefetch: yes', honoursTtl: true, behaviour: 'prefetches', shows: (ttl) => ttl >= 10, hidden: 'it prefetches only in the last second' },
   // BIND's default `prefetch 2 9`: answers of 9 s or more are renewed when 2 s are left.
-  bind: { description: 'BIND 9 as a forwarder, its defaults (prefetch 2 9)', honoursTtl: true, behaviour: 'prefetches', visibleFromTtl: 9 },
+  bind: { description: 'BIND 9 as a forwarder, its defaults (prefetch 2 9)', honoursTtl: true, behaviour: 'prefetches', shows: (ttl) => ttl >= 9, hidden: 'it prefetches answers of 9 s or more' },
 };
+
+/** What the probe should call a variant's behaviour with this TTL. */
+export function expectedBehaviour(variant: ResolverVariant, ttl: number): Behaviour {
+  const info = RESOLVER_VARIANTS[variant];
+  return info.shows(ttl) ? info.behaviour : 'honours';
+}
 
 export const ALL_VARIANTS = Object.keys(RESOLVER_VARIANTS) as ResolverVariant[];
 

@@ -62,10 +62,16 @@ export interface TrialOutcome {
   decision: number;
   /** Each instance's first answer with the backup. */
   instances: Array<{ id: string; flip: number }>;
+  /** Queries the resolvers sent flipdns (every instance) from the failure to the end of the observation. */
+  resolverQueries: number;
+  /** Before the failure, in steady state: queries per second the resolvers sent flipdns, and times a node turned late. */
+  steady: { queriesPerSecond: number; lateEvents: number; seconds: number };
   resolvers: ResolverOutcome[];
 }
 
 const POLL_INTERVAL_MS = 50;
+/** Steady state is counted from this long after the traffic starts (the caches are filled by then). */
+const STEADY_FROM_MS = 3000;
 const QUESTION = { name: POOL_NAME, type: 'A' } as const;
 
 export async function runTrial(settings: DrillSettings, seed: number, progress: (line: string) => void): Promise<TrialOutcome> {
@@ -86,11 +92,16 @@ export async function runTrial(settings: DrillSettings, seed: number, progress: 
         { pollIntervalMs: POLL_INTERVAL_MS, clients: settings.clients, rate: settings.rate, random },
       );
       traffic.start();
-      const warmupMs = Math.round(1000 + random() * settings.warmup * 1000);
+      const warmupMs = Math.round(STEADY_FROM_MS + 1000 + random() * settings.warmup * 1000);
       progress(`traffic through ${resolvers.length} resolvers; failing the primary in ${(warmupMs / 1000).toFixed(1)} s`);
-      await sleep(warmupMs);
+      await sleep(STEADY_FROM_MS);
+      const steadyFrom = { at: wallClock(), ...(await counters(world.instances)) };
+      await sleep(warmupMs - STEADY_FROM_MS);
 
       const storeOffset = await clockOffset(() => world.status(world.instances[0]).then((view) => view.now));
+      const { queries: queriesBefore, late: lateBefore } = await counters(world.instances);
+      const steadySeconds = (wallClock() - steadyFrom.at) / 1000;
+      const steady = { queriesPerSecond: (queriesBefore - steadyFrom.queries) / steadySeconds, lateEvents: lateBefore - steadyFrom.late, seconds: steadySeconds };
       const flips = world.instances.map((instance) => watchFlip(instance));
       const t0 = await world.failPrimary(settings.fault, wallClock);
       const instances = await Promise.all(flips);
@@ -98,6 +109,7 @@ export async function runTrial(settings: DrillSettings, seed: number, progress: 
       progress(`decided ${Math.round(decision - t0)} ms after the failure; every instance answers the backup ${Math.round(Math.max(...instances.map((i) => i.flip)) - t0)} ms after it; observing ${settings.observe} s`);
       await sleep(Math.max(0, t0 + settings.observe * 1000 - wallClock()));
       await traffic.stop();
+      const resolverQueries = (await counters(world.instances)).queries - queriesBefore - sum(instances.map((i) => i.asked));
 
       const ledgers = await Promise.all(world.instances.map((instance) => staleness(world, instance)));
       const flipAt = Math.min(...instances.map((i) => i.flip));
@@ -107,6 +119,8 @@ export async function runTrial(settings: DrillSettings, seed: number, progress: 
         t0,
         decision: decision - t0,
         instances: instances.map(({ id, flip }) => ({ id, flip: flip - t0 })),
+        resolverQueries,
+        steady,
         resolvers: resolvers.map((resolver, i) => outcome(resolver, traffic.pollers[i].observations, traffic.lookups.get(resolver.target.label) ?? [], { t0, flipAt, settings, ledgers })),
       };
     } finally {
@@ -117,15 +131,32 @@ export async function runTrial(settings: DrillSettings, seed: number, progress: 
   }
 }
 
-/** Asks an instance for the pool as fast as it answers until it gives the backup. */
-async function watchFlip(instance: FlipdnsInstance): Promise<{ id: string; flip: number }> {
+/** Asks an instance for the pool as fast as it answers until it gives the backup; says how many questions that took. */
+async function watchFlip(instance: FlipdnsInstance): Promise<{ id: string; flip: number; asked: number }> {
   const target = { label: instance.id, host: '127.0.0.1', port: instance.dnsPort };
   const deadline = wallClock() + 30_000;
-  for (;;) {
+  for (let asked = 1; ; asked++) {
     const o = await ask(target, QUESTION, 200);
-    if (o.values?.length === 1 && o.values[0] === BACKUP) return { id: instance.id, flip: o.at };
+    if (o.values?.length === 1 && o.values[0] === BACKUP) return { id: instance.id, flip: o.at, asked };
     if (o.at > deadline) throw new Error(`${instance.id} still did not answer the backup 30 s after the failure`);
   }
+}
+
+/**
+ * From the instances' /metrics: queries answered so far (all instances), and
+ * times a node turned late (the first instance: every instance sees every event).
+ */
+async function counters(instances: FlipdnsInstance[]): Promise<{ queries: number; late: number }> {
+  const texts = await Promise.all(instances.map(async (instance) => (await fetch(`${instance.api}/metrics`)).text()));
+  const total = (text: string, pattern: RegExp): number => sum([...text.matchAll(pattern)].map((m) => Number(m[1])));
+  return {
+    queries: sum(texts.map((text) => total(text, /^flipdns_queries_total\{[^}]*\} (\d+)$/gm))),
+    late: total(texts[0], /^flipdns_node_transitions_total\{[^}]*to="late"[^}]*\} (\d+)$/gm),
+  };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 async function waitForDecision(world: World): Promise<number> {

@@ -9,7 +9,7 @@ import type { PoolAnswerChange, PoolServed, ServingTap } from '../../server/tap.
 import { type LedgerReport, type ReportedFlip, keyParts } from './report.js';
 
 export interface LedgerOptions {
-  /** Most resolvers tracked at once; beyond it the one first seen longest ago is evicted. */
+  /** Most (resolver, pool) entries kept; beyond it the resolver first seen longest ago is evicted, with all its entries. */
   capacity: number;
   /** Flips kept per pool. */
   flipsKept: number;
@@ -60,8 +60,10 @@ export const CLOCK_GRAIN_MS = 1000;
 const monotonicWallClock = (): number => performance.timeOrigin + performance.now();
 
 export class Ledger implements ServingTap {
-  private readonly resolvers = new Map<string, Entry[]>();
+  /** By source address, then by pool key: two Map lookups per pool answer, whatever the number of either. */
+  private readonly resolvers = new Map<string, Map<string, Entry>>();
   private readonly pools = new Map<string, PoolTrack>();
+  private entries = 0;
   private readonly now: () => number;
   private seq = 0;
   private evictions = 0;
@@ -73,19 +75,18 @@ export class Ledger implements ServingTap {
 
   served(source: string, pools: readonly PoolServed[]): void {
     const now = this.now();
-    const entries = this.resolvers.get(source) ?? this.admit(source);
+    let byPool = this.resolvers.get(source);
+    if (byPool === undefined) {
+      byPool = new Map();
+      this.resolvers.set(source, byPool);
+    }
     for (let i = 0; i < pools.length; i++) {
       const served = pools[i];
-      let entry: Entry | undefined;
-      for (let j = 0; j < entries.length; j++) {
-        if (entries[j].pool.key === served.key) {
-          entry = entries[j];
-          break;
-        }
-      }
+      let entry = byPool.get(served.key);
       if (entry === undefined) {
         entry = { pool: this.track(served.key), version: 0, servedAt: 0, ttl: 0, seen: 0 };
-        entries.push(entry);
+        byPool.set(served.key, entry);
+        if (++this.entries > this.options.capacity) this.evict();
       }
       entry.version = served.version;
       if (served.version > entry.pool.version) entry.pool.version = served.version;
@@ -117,13 +118,12 @@ export class Ledger implements ServingTap {
       requeries: new Map(),
     };
     const newValues = pool.valuesByVersion.get(change.to);
-    for (const [resolver, entries] of this.resolvers) {
-      for (const entry of entries) {
-        if (entry.pool !== pool || entry.version >= change.to) continue;
-        // A copy of an older version with the same values as the new one is not stale (a flap back).
-        if (pool.valuesByVersion.get(entry.version) === newValues) continue;
-        if (entry.servedAt + entry.ttl * 1000 + CLOCK_GRAIN_MS > now) flip.stale.set(resolver, { servedAt: entry.servedAt, ttl: entry.ttl, version: entry.version });
-      }
+    for (const [resolver, byPool] of this.resolvers) {
+      const entry = byPool.get(change.key);
+      if (entry === undefined || entry.version >= change.to) continue;
+      // A copy of an older version with the same values as the new one is not stale (a flap back).
+      if (pool.valuesByVersion.get(entry.version) === newValues) continue;
+      if (entry.servedAt + entry.ttl * 1000 + CLOCK_GRAIN_MS > now) flip.stale.set(resolver, { servedAt: entry.servedAt, ttl: entry.ttl, version: entry.version });
     }
     pool.flips.push(flip);
     if (pool.flips.length > this.options.flipsKept) pool.flips.shift();
@@ -135,11 +135,12 @@ export class Ledger implements ServingTap {
 
   report(): LedgerReport {
     const counts = new Map<PoolTrack, number>();
-    for (const entries of this.resolvers.values()) for (const entry of entries) counts.set(entry.pool, (counts.get(entry.pool) ?? 0) + 1);
+    for (const byPool of this.resolvers.values()) for (const entry of byPool.values()) counts.set(entry.pool, (counts.get(entry.pool) ?? 0) + 1);
     return {
       now: this.now(),
       capacity: this.options.capacity,
       tracked: this.resolvers.size,
+      entries: this.entries,
       evictions: this.evictions,
       requeriesDropped: this.requeriesDropped,
       watchMs: this.options.watchMs,
@@ -159,15 +160,12 @@ export class Ledger implements ServingTap {
     };
   }
 
-  private admit(source: string): Entry[] {
-    if (this.resolvers.size >= this.options.capacity) {
-      // Map order is insertion order: the resolver first seen longest ago goes.
-      this.resolvers.delete(this.resolvers.keys().next().value!);
-      this.evictions++;
-    }
-    const entries: Entry[] = [];
-    this.resolvers.set(source, entries);
-    return entries;
+  /** Map order is insertion order: the resolver first seen longest ago goes, with all its entries. */
+  private evict(): void {
+    const [source, byPool] = this.resolvers.entries().next().value!;
+    this.resolvers.delete(source);
+    this.entries -= byPool.size;
+    this.evictions++;
   }
 
   private track(key: string): PoolTrack {

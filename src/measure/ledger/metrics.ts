@@ -46,7 +46,7 @@ export class LedgerMetrics {
     const view = (): StalenessView | undefined => this.current;
     new Counter({
       name: 'flipdns_staleness_evictions_total',
-      help: 'Resolvers dropped from the ledger because it was full (setting ledgerResolvers).',
+      help: 'Resolvers dropped from the ledger because it was full (setting ledgerEntries).',
       registers,
       collect() {
         this.reset();

@@ -15,7 +15,7 @@ import { type StalenessView, buildView } from './view.js';
 export const stalenessPlugin: TapPlugin = {
   createTap(config) {
     if (!config.ledger) return undefined;
-    return new Ledger({ capacity: config.ledgerResolvers, flipsKept: config.ledgerFlips, watchMs: config.ledgerWatch * 1000 });
+    return new Ledger({ capacity: config.ledgerEntries, flipsKept: config.ledgerFlips, watchMs: config.ledgerWatch * 1000 });
   },
   createView,
 };

@@ -9,7 +9,7 @@ const LISTED = 20;
 
 export function renderStaleness(view: StalenessView): string {
   const processes = view.processes === 1 ? '1 process' : `${view.processes} processes merged`;
-  const header = `instance ${view.instance} (${processes}): ${view.tracked} resolvers tracked of ${view.capacity}, ${view.evictions} evicted\n`;
+  const header = `instance ${view.instance} (${processes}): ${view.tracked} resolvers tracked, ${view.entries} (resolver, pool) entries of ${view.capacity}, ${view.evictions} resolvers evicted\n`;
   if (view.pools.length === 0) return `${header}\nno pool answer served yet\n`;
   return header + view.pools.map((pool) => '\n' + renderPool(pool, view.now)).join('');
 }

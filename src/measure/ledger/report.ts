@@ -32,7 +32,9 @@ export interface ReportedPool {
 export interface LedgerReport {
   now: number;
   capacity: number;
+  /** Resolvers tracked, and (resolver, pool) entries. */
   tracked: number;
+  entries: number;
   evictions: number;
   requeriesDropped: number;
   watchMs: number;

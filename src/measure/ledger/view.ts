@@ -70,6 +70,7 @@ export interface StalenessView {
   now: number;
   capacity: number;
   tracked: number;
+  entries: number;
   evictions: number;
   requeriesDropped: number;
   watchMs: number;
@@ -88,6 +89,7 @@ export function buildView(instance: string, reports: LedgerReport[]): StalenessV
     now,
     capacity: sum(reports.map((report) => report.capacity)),
     tracked: sum(reports.map((report) => report.tracked)),
+    entries: sum(reports.map((report) => report.entries)),
     evictions: sum(reports.map((report) => report.evictions)),
     requeriesDropped: sum(reports.map((report) => report.requeriesDropped)),
     watchMs: reports[0]?.watchMs ?? 0,
