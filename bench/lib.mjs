@@ -322,17 +322,8 @@ export function runDnsperf({ port, file, seconds, clients, threads, outstanding,
 // ---------------------------------------------------------------------------
 // Small utilities
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32): the drill's, so benches and drills draw alike. */
+export { seededRandom as prng } from '../dist/measure/drill/traffic.js';
 
 /** Parses `--name value` / `--flag` options against defaults (numbers stay numbers). */
 export function parseArgs(argv, defaults) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,3 +62,34 @@ www A   198.51.100.7
 `;
 
 export const RULES_FILES = { 'example.test.zone': RULES_ZONE, 'other.test.zone': OTHER_ZONE };
+
+/** The smallest zone a pool can live in: `example.test` with its SOA, NS and the NS's address. */
+export const MINIMAL_ZONE = `$TTL 300
+@    SOA ns1 hostmaster 1 3600 600 86400 60
+@    NS  ns1
+ns1  A   192.0.2.1
+`;
+
+/**
+ * A pools file: nodes web1 and web2 (tokens `web1-token`, `web2-token`) and the
+ * failover pool app.example.test. over them (web1 192.0.2.21 first, then web2
+ * 192.0.2.22). By default the nodes promise a beat a minute, so they stay
+ * unknown (up, by the startup rule) through a test.
+ */
+export function failoverPoolsFile({ ttl, intervalMs = 60_000, fall = 3, rise = 1 }: { ttl: number; intervalMs?: number; fall?: number; rise?: number }): string {
+  return JSON.stringify({
+    nodes: ['web1', 'web2'].map((id) => ({ id, intervalMs, fall, rise, tokenSha256: createHash('sha256').update(`${id}-token`).digest('hex') })),
+    pools: [
+      {
+        name: 'app.example.test.',
+        type: 'A',
+        policy: 'failover',
+        ttl,
+        members: [
+          { id: 'web1', node: 'web1', value: '192.0.2.21', priority: 0 },
+          { id: 'web2', node: 'web2', value: '192.0.2.22', priority: 1 },
+        ],
+      },
+    ],
+  });
+}

@@ -4,40 +4,21 @@
 // and for --workers (the primary merges what its workers saw).
 
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StalenessView } from '../../src/measure/ledger/view.js';
 import { runCli } from '../cli/run-cli.js';
 import { type FlipdnsHandle, startFlipdns } from '../helpers/flipdns.js';
 import { type RedisHandle, startRedis } from '../helpers/redis.js';
-import { zoneDir } from '../helpers/zones.js';
+import { MINIMAL_ZONE, failoverPoolsFile, zoneDir } from '../helpers/zones.js';
 
 const run = promisify(execFile);
 const ADMIN_TOKEN = 'ledger-e2e-admin-token';
 const TTL = 5;
-const ZONE = `$TTL 300
-@    SOA ns1 hostmaster 1 3600 600 86400 60
-@    NS  ns1
-ns1  A   192.0.2.1
-www  A   192.0.2.10
+const ZONE = `${MINIMAL_ZONE}www  A   192.0.2.10
 `;
 // Nodes that promise a beat a minute stay unknown (so up, by the startup rule) for the whole test.
-const POOLS = JSON.stringify({
-  nodes: ['web1', 'web2'].map((id) => ({ id, intervalMs: 60_000, fall: 3, rise: 1, tokenSha256: createHash('sha256').update(`${id}-token`).digest('hex') })),
-  pools: [
-    {
-      name: 'app.example.test.',
-      type: 'A',
-      policy: 'failover',
-      ttl: TTL,
-      members: [
-        { id: 'web1', node: 'web1', value: '192.0.2.21', priority: 0 },
-        { id: 'web2', node: 'web2', value: '192.0.2.22', priority: 1 },
-      ],
-    },
-  ],
-});
+const POOLS = failoverPoolsFile({ ttl: TTL });
 
 async function digFrom(server: FlipdnsHandle, source: string, name = 'app.example.test'): Promise<string> {
   return (await run('dig', ['-b', source, '@127.0.0.1', '-p', String(server.port), '+short', '+time=2', '+tries=1', name])).stdout.trim();

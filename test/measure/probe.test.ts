@@ -4,7 +4,6 @@
 // Each must be classified as what it is, and after a flip each must be seen
 // to give up the old answer no later than its cache allows.
 
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/measure/drill/lab.js';
@@ -12,30 +11,11 @@ import { ALL_VARIANTS, type RunningResolver, expectedBehaviour, startResolver } 
 import { type ProbeReport, runProbe } from '../../src/measure/probe/probe.js';
 import { runCli } from '../cli/run-cli.js';
 import { type FlipdnsHandle, startFlipdns } from '../helpers/flipdns.js';
-import { zoneDir } from '../helpers/zones.js';
+import { MINIMAL_ZONE, failoverPoolsFile, zoneDir } from '../helpers/zones.js';
 
 const TTL = 20;
 const ADMIN_TOKEN = 'probe-test-admin-token';
-const ZONE = `$TTL 300
-@    SOA ns1 hostmaster 1 3600 600 86400 60
-@    NS  ns1
-ns1  A   192.0.2.1
-`;
-const POOLS = JSON.stringify({
-  nodes: ['web1', 'web2'].map((id) => ({ id, intervalMs: 60_000, fall: 3, rise: 1, tokenSha256: createHash('sha256').update(`${id}-token`).digest('hex') })),
-  pools: [
-    {
-      name: 'app.example.test.',
-      type: 'A',
-      policy: 'failover',
-      ttl: TTL,
-      members: [
-        { id: 'web1', node: 'web1', value: '192.0.2.21', priority: 0 },
-        { id: 'web2', node: 'web2', value: '192.0.2.22', priority: 1 },
-      ],
-    },
-  ],
-});
+const POOLS = failoverPoolsFile({ ttl: TTL });
 
 describe('flipdns probe against real resolvers', () => {
   let server: FlipdnsHandle;
@@ -44,7 +24,7 @@ describe('flipdns probe against real resolvers', () => {
   let report: ProbeReport;
 
   beforeAll(async () => {
-    server = await startFlipdns(zoneDir({ 'example.test.zone': ZONE, 'app.pools.json': POOLS }), ['--admin-token', ADMIN_TOKEN]);
+    server = await startFlipdns(zoneDir({ 'example.test.zone': MINIMAL_ZONE, 'app.pools.json': POOLS }), ['--admin-token', ADMIN_TOKEN]);
     lab = new Lab();
     resolvers = await Promise.all(
       ALL_VARIANTS.map((variant, i) => startResolver(lab, { variant, source: `127.0.1.${i + 1}`, zone: 'example.test', authorities: [{ host: '127.0.0.1', port: server.port }] })),

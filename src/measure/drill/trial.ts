@@ -215,12 +215,14 @@ function outcome(resolver: RunningResolver, polls: Observation[], lookups: Obser
     [...polls].sort((a, b) => a.at - b.at),
     settings.ttl,
   );
+  // An adaptive pool's TTL varies, and the drill does not watch it: the probe's verdict would be a guess.
+  const probe = settings.ttlPolicy === 'adaptive' ? { class: 'undetermined' as const, evidence: ['the pool TTL varies (adaptive): not classified'] } : { class: kind, evidence: seen.map((s) => `${s.behaviour}: ${s.first.what}`) };
   const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round(at - t0));
   return {
     variant: resolver.variant,
     description: RESOLVER_VARIANTS[resolver.variant].description,
     source: resolver.source,
-    probe: { class: kind, evidence: seen.map((s) => `${s.behaviour}: ${s.first.what}`) },
+    probe,
     lastDead: rel(after.lastOld),
     firstNew: rel(after.firstNew),
     stableNew: rel(after.stableNew),

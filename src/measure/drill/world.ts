@@ -87,6 +87,14 @@ export async function buildWorld(lab: Lab, options: WorldOptions): Promise<World
     return (await res.json()) as StatusView;
   };
   await waitFor(async () => (await status(instances[0])).nodes.filter((node) => node.health === 'up').length === 2, 'both nodes up, their agents beating', () => agents.web1.tail(3));
+  // Nodes declared before their agents run may have gone down and up once; an adaptive pool answers
+  // with its short TTL for one TTL after that. The drill starts from a steady pool.
+  await waitFor(
+    async () => (await status(instances[0])).pools.every((pool) => pool.answerTtl === pool.ttl),
+    'the pool to settle (one TTL after its last change)',
+    () => '',
+    (options.ttl + 5) * 1000,
+  );
 
   return {
     instances,
@@ -160,11 +168,11 @@ async function waitForDns(instance: FlipdnsInstance): Promise<void> {
   );
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, detail: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+async function waitFor(check: () => Promise<boolean>, what: string, detail: () => string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${READY_TIMEOUT_MS} ms waiting for ${what}: ${detail()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${detail()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

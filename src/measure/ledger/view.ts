@@ -30,14 +30,8 @@ export interface ResolverWindow {
   class: RequeryClass;
 }
 
-export interface FlipView {
-  at: number;
-  from: number;
-  to: number;
-  previous: string[];
-  values: string[];
-  ttl: number;
-  watchUntil: number;
+/** A flip as the processes reported it (the earliest moment any saw it), with its resolvers merged and classified. */
+export interface FlipView extends Omit<ReportedFlip, 'stale' | 'requeries'> {
   /** Resolvers that may have held the old answer at the flip. */
   staleResolvers: number;
   possiblyStaleNow: number;
@@ -50,30 +44,17 @@ export interface FlipView {
   resolvers: ResolverWindow[];
 }
 
-export interface PoolStaleness {
-  key: string;
-  name: string;
-  type: string;
-  version: number;
-  values: string[];
-  /** Resolvers tracked for this pool now (summed over workers). */
-  resolvers: number;
+export interface PoolStaleness extends Omit<ReportedPool, 'flips'> {
   /** Newest first. */
   flips: FlipView[];
 }
 
-export interface StalenessView {
+/** The reports merged: counts summed over the processes. */
+export interface StalenessView extends Omit<LedgerReport, 'pools'> {
   /** The instance this view describes; with a Redis store, each instance reports only what it served. */
   instance: string;
   /** Processes whose ledgers were merged (the workers, or 1). */
   processes: number;
-  now: number;
-  capacity: number;
-  tracked: number;
-  entries: number;
-  evictions: number;
-  requeriesDropped: number;
-  watchMs: number;
   rules: { clockGrainMs: number; earlyMs: number; lateMs: number };
   pools: PoolStaleness[];
 }

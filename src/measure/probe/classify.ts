@@ -57,17 +57,19 @@ export interface Classification {
   copies: Copy[];
 }
 
-/** `ttl`: the TTL the authority gives, seconds. */
-export function classify(observations: readonly Observation[], ttl: number): Classification {
+/** `ttl`: the TTL the authority gives, seconds; or the TTL it gave at a moment, when it varies (adaptive pools). */
+export function classify(observations: readonly Observation[], ttl: number | ((at: number) => number)): Classification {
+  const ttlAt = typeof ttl === 'number' ? () => ttl : ttl;
   const copies = copiesOf(observations);
   const evidence: Evidence[] = [];
-  const fresh = (copy: Copy): boolean => copy.firstTtl <= ttl && copy.firstTtl >= ttl - 1;
+  const fresh = (copy: Copy): boolean => copy.firstTtl <= ttlAt(copy.first) && copy.firstTtl >= ttlAt(copy.first) - 1;
   for (let i = 0; i < copies.length; i++) {
     const copy = copies[i];
     const before = copies[i - 1];
     const after = copies[i + 1];
-    if (copy.firstTtl > ttl && copy.last - copy.first >= CLOCK_GRAIN_MS) {
-      evidence.push({ behaviour: 'clamps', at: copy.first, what: `held a copy for at least ${seconds(copy.last - copy.first)}, counting down from TTL ${copy.firstTtl} where ours is ${ttl}` });
+    const ours = ttlAt(copy.first);
+    if (copy.firstTtl > ours && copy.last - copy.first >= CLOCK_GRAIN_MS) {
+      evidence.push({ behaviour: 'clamps', at: copy.first, what: `held a copy for at least ${seconds(copy.last - copy.first)}, counting down from TTL ${copy.firstTtl} where ours is ${ours}` });
     }
     if (before === undefined) continue;
     if (!fresh(copy) && copy.first >= before.expires - EARLY_RENEWAL_MS && sameValues(copy.values, before.values) && after !== undefined && copy.last - copy.first < CLOCK_GRAIN_MS) {

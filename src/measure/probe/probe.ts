@@ -70,7 +70,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   for (const poller of [...pollers, ...(authority ? [authority] : [])]) poller.start();
   await sleep(durationMs, options.signal);
   await Promise.all([...pollers, ...(authority ? [authority] : [])].map((poller) => poller.stop()));
-  const changes = authority ? answerChanges(sorted(authority.observations)) : [];
+  const asked = authority ? sorted(authority.observations) : [];
+  const changes = answerChanges(asked);
+  // Judged by the TTL the authority gave at the time, as it may vary (adaptive pools); else the one given.
+  const ttlAt = options.ttl === undefined ? authorityTtl(asked, ttl) : ttl;
   return {
     question,
     ttl,
@@ -79,12 +82,25 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     startedAt,
     endedAt: wallClock(),
     changes,
-    resolvers: pollers.map((poller) => resolverProbe(poller.target.label, sorted(poller.observations), ttl, changes)),
+    resolvers: pollers.map((poller) => resolverProbe(poller.target.label, sorted(poller.observations), ttlAt, changes)),
   };
 }
 
-/** What one resolver's observations say; the drill calls it on its own pollers' observations too. */
-export function resolverProbe(resolver: string, observations: Observation[], ttl: number, changes: AnswerChange[]): ResolverProbe {
+/** The TTL of the authority's last answer at or before a moment (its first, before any). */
+function authorityTtl(asked: Observation[], fallback: number): (at: number) => number {
+  const answers = asked.filter((o) => o.ttl !== undefined);
+  return (at) => {
+    let ttl = answers[0]?.ttl ?? fallback;
+    for (const o of answers) {
+      if (o.at > at) break;
+      ttl = o.ttl!;
+    }
+    return ttl;
+  };
+}
+
+/** What one resolver's observations say. */
+function resolverProbe(resolver: string, observations: Observation[], ttl: number | ((at: number) => number), changes: AnswerChange[]): ResolverProbe {
   const ttls = observations.flatMap((o) => (o.ttl === undefined ? [] : [o.ttl]));
   const { class: kind, seen, copies } = classify(observations, ttl);
   return {
