@@ -23,9 +23,14 @@ export function renderDrill(report: DrillReport, files?: { json: string; svg: st
     `queries from the resolvers: ${num(report.steadyQueriesPerSecond, 2)}/s before the failure (${num(report.steadyLateEvents, 0)} late beats), ${num(report.resolverQueries, 0)} in the ${settings.observe} s after it`,
     '',
   ];
+  const probeSays = (r: DrillReport['resolvers'][number]): string => {
+    if (settings.ttlPolicy === 'adaptive') return 'not classified (the TTL varies)';
+    const classes = [...new Set(r.classes)].join('/');
+    return RESOLVER_VARIANTS[r.variant].shows(settings.ttl) ? classes : `${classes} (at TTL ${settings.ttl} ${RESOLVER_VARIANTS[r.variant].hidden})`;
+  };
   const rows = report.resolvers.map((r) => [
     r.variant,
-    [...new Set(r.classes)].join('/') + (RESOLVER_VARIANTS[r.variant].shows(settings.ttl) ? '' : ` (at TTL ${settings.ttl} ${RESOLVER_VARIANTS[r.variant].hidden})`),
+    probeSays(r),
     secs(r.staleAfterFlip),
     pct(r.deadShare),
     r.ledgerCovers === undefined ? 'n/a (ttl not honoured)' : r.ledgerCovers.every(Boolean) ? 'yes' : `NO in ${r.ledgerCovers.filter((ok) => !ok).length}`,
