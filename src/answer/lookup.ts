@@ -4,8 +4,8 @@
 
 import type { RRset, Zone, ZoneNode } from '../zone/model.js';
 import { isAtOrBelow } from '../zone/name.js';
-import { TYPE } from '../zone/types.js';
-import { type AnswerPlan, EDE_NOT_AUTHORITATIVE, QUESTION_OWNER, RCODE, type SectionEntry, emptyPlan } from './plan.js';
+import { RCODE, TYPE } from '../zone/types.js';
+import { type AnswerPlan, EDE_NOT_AUTHORITATIVE, QUESTION_OWNER, type SectionEntry, emptyPlan } from './plan.js';
 import type { ZoneSet } from './zoneset.js';
 
 /** Longest CNAME chain followed; a chain this long is a misconfiguration, not an answer. */

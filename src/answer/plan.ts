@@ -1,5 +1,6 @@
 import type { RRset } from '../zone/model.js';
 
+
 // What to answer, before it is put on the wire. The resolver decides it once per
 // (name, type); the wire code encodes it once per EDNS shape and reuses the bytes.
 
@@ -27,17 +28,6 @@ export interface AnswerPlan {
   /** Keys of the pools this answer was built from: it must be rebuilt when their answer changes. */
   pools?: string[];
 }
-
-export const RCODE = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  /** Extended (RFC 6891): upper 8 bits go in the OPT record. */
-  BADVERS: 16,
-} as const;
 
 /** RFC 8914 §4.21: the server is not authoritative for the name asked. */
 export const EDE_NOT_AUTHORITATIVE = 20;

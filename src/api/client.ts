@@ -3,7 +3,9 @@
 
 import { API_PREFIX } from './router.js';
 
-export class ServerUnreachableError extends Error {}
+export class ServerUnreachableError extends Error {
+  override name = 'ServerUnreachableError';
+}
 
 export interface ApiAnswer {
   status: number;
@@ -12,7 +14,7 @@ export interface ApiAnswer {
 }
 
 export interface ApiRequest {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   /** Path segments under /api/v1/, percent-encoded here. */
   path: string[];
   token: string;

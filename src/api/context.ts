@@ -1,10 +1,20 @@
 // What the admin API needs from a running instance. The instance implements it
 // (src/server/instance.ts); the routes (src/api/routes.ts) only use this.
 
-import type { Logger } from '../log/logger.js';
-import type { ReloadResult } from '../server/instance.js';
-import type { AdminState, Health, PoolPolicy, PoolSpec, PoolType, RuntimeRecord } from '../health/model.js';
+import type { AdminState, Health } from '../health/model.js';
 import type { HealthStore } from '../health/store.js';
+import type { Logger } from '../log/logger.js';
+import type { Problem } from '../pools/layout.js';
+import type { PoolPolicy, PoolSpec, PoolType, RuntimeRecord } from '../pools/model.js';
+
+/** What a reload of the zone and pool files did. */
+export interface ReloadResult {
+  zones: number;
+  records: number;
+  pools: number;
+  errors: string[];
+  failedFiles: string[];
+}
 
 export interface NodeStatus {
   id: string;
@@ -72,10 +82,12 @@ export interface AdminContext {
   log: Logger;
   status(): Promise<StatusView>;
   reloadZones(): ReloadResult;
-  /** Validates an API body as a pool; throws an Error whose message says what is wrong. */
+  /** Validates an API body as a pool; throws a ValidationError saying what is wrong. */
   parsePool(input: unknown): PoolSpec;
   /** Validates an API body as a runtime record (values checked with the zone parser); throws likewise. */
   parseRecord(input: unknown): RuntimeRecord;
+  /** What this instance could not serve if the pool or record were added or replaced, if anything. */
+  problemWith(change: { pool: PoolSpec } | { record: RuntimeRecord }): Problem | undefined;
   /** Counts an operator change in metrics (`flipdns_admin_changes_total{kind}`). */
   countChange(kind: string): void;
 }

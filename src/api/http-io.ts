@@ -4,6 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class ApiError extends Error {
+  override name = 'ApiError';
+
   constructor(
     readonly status: number,
     message: string,
@@ -33,11 +35,6 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body) + '\n');
 }
@@ -61,13 +58,4 @@ export function headerText(req: IncomingMessage, name: string, maxLength: number
     text = raw;
   }
   return text.trim().slice(0, maxLength);
-}
-
-/** Runs a validator that throws plain Errors (the instance's pool and record parsers) and makes its complaint a 400. */
-export function validated<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ApiError(400, err instanceof Error ? err.message : String(err));
-  }
 }

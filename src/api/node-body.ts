@@ -2,21 +2,22 @@
 // override of its health.
 
 import type { AdminState } from '../health/model.js';
+import { ValidationError, choice, object, onlyKeys, text } from '../validation/fields.js';
 import { TOKEN_PATTERN } from './auth.js';
-import { ApiError, asObject } from './http-io.js';
 
 /**
- * The body of PUT nodes/{id}: the heartbeat contract (intervalMs, fall, rise),
- * checked afterwards by the pool files' node validator so both accept the same,
- * and optionally the node's token, which only the API ever sees in clear.
+ * The body of PUT or PATCH nodes/{id}: the heartbeat contract (intervalMs, fall,
+ * rise), checked afterwards by the pool files' node validator so both accept the
+ * same, and optionally the node's token, which only the API ever sees in clear.
  */
 export function parseNodeBody(input: unknown): { token?: string; contract: Record<string, unknown> } {
-  const body = asObject(input);
-  rejectUnknown(body, ['intervalMs', 'fall', 'rise', 'token']);
+  const body = object(input, 'body');
+  onlyKeys(body, ['intervalMs', 'fall', 'rise', 'token'], 'body');
   const { token, ...contract } = body;
   if (token !== undefined && (typeof token !== 'string' || !TOKEN_PATTERN.test(token))) {
-    throw new ApiError(400, 'token must be 16 to 256 visible ASCII characters');
+    throw new ValidationError('token: must be 16 to 256 visible ASCII characters');
   }
+  for (const [key, value] of Object.entries(contract)) if (value === undefined) delete contract[key];
   return { token: token as string | undefined, contract };
 }
 
@@ -24,17 +25,11 @@ const ADMIN_STATES: readonly AdminState[] = ['none', 'drain', 'force-up', 'force
 const MAX_REASON_LENGTH = 500;
 
 export function parseAdminBody(input: unknown): { state: AdminState; reason: string } {
-  const body = asObject(input);
-  rejectUnknown(body, ['state', 'reason']);
-  const { state, reason = '' } = body;
-  if (typeof state !== 'string' || !ADMIN_STATES.includes(state as AdminState)) throw new ApiError(400, `state must be one of ${ADMIN_STATES.join(', ')}`);
-  if (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH) throw new ApiError(400, `reason must be a string of at most ${MAX_REASON_LENGTH} characters`);
+  const body = object(input, 'body');
+  onlyKeys(body, ['state', 'reason'], 'body');
+  const state = choice(body.state, 'state', ADMIN_STATES);
+  const reason = text(body.reason ?? '', 'reason', MAX_REASON_LENGTH).trim();
   // An override without a reason is a puzzle for the next person on call.
-  if (state !== 'none' && reason.trim() === '') throw new ApiError(400, `a reason is required to set ${state}`);
-  return { state: state as AdminState, reason: reason.trim() };
-}
-
-function rejectUnknown(body: Record<string, unknown>, known: string[]): void {
-  const unknown = Object.keys(body).filter((key) => !known.includes(key));
-  if (unknown.length > 0) throw new ApiError(400, `unknown field(s): ${unknown.join(', ')}; expected ${known.join(', ')}`);
+  if (state !== 'none' && reason === '') throw new ValidationError(`reason: required to set ${state}`);
+  return { state, reason };
 }

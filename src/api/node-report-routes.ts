@@ -5,7 +5,8 @@
 import type { HeartbeatResult } from '../health/store.js';
 import { hashToken } from './auth.js';
 import type { AdminContext } from './context.js';
-import { ApiError, asObject } from './http-io.js';
+import { ApiError } from './http-io.js';
+import { object } from '../validation/fields.js';
 import { nodeId } from './params.js';
 import type { ApiCall, Route } from './router.js';
 import { nodeView } from './views.js';
@@ -25,7 +26,7 @@ export function nodeReportRoutes(ctx: AdminContext): Route[] {
       path: 'nodes/:id/down',
       auth: 'node',
       handle: (call) => {
-        const { reason = 'reported down by its agent' } = asObject(call.body);
+        const { reason = 'reported down by its agent' } = object(call.body, 'body');
         if (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH) throw new ApiError(400, `reason must be a string of at most ${MAX_REASON_LENGTH} characters`);
         return answer(ctx, call, 'down report', (id, tokenHash) => ctx.store.reportDown(id, tokenHash, reason));
       },

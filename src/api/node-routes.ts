@@ -4,11 +4,12 @@
 import { parseNodeSpec } from '../pools/spec.js';
 import { recordChange } from './audit.js';
 import { hashToken, newToken } from './auth.js';
+import type { NodeRecord } from '../health/model.js';
 import type { AdminContext } from './context.js';
-import { ApiError, validated } from './http-io.js';
+import { ApiError } from './http-io.js';
 import { parseAdminBody, parseNodeBody } from './node-body.js';
 import { nodeId } from './params.js';
-import type { Route } from './router.js';
+import type { ApiCall, Reply, Route } from './router.js';
 import { nodeView } from './views.js';
 
 export function nodeRoutes(ctx: AdminContext): Route[] {
@@ -23,20 +24,27 @@ export function nodeRoutes(ctx: AdminContext): Route[] {
       method: 'PUT',
       path: 'nodes/:id',
       auth: 'admin',
+      // Create, or replace: fields not given take their defaults. With If-None-Match: *, create only.
       handle: async (call) => {
         const id = nodeId(call.params.id);
         const { token, contract } = parseNodeBody(call.body);
-        const existing = (await ctx.store.snapshot()).nodes.find((node) => node.spec.id === id);
-        // Changing an interval must not lock out the running agent: an existing
-        // node keeps its token unless a new one is given. A new node without one gets
-        // a random token, shown in this answer only.
-        const generated = token === undefined && !existing ? newToken() : undefined;
-        const tokenHash = token !== undefined ? hashToken(token) : generated !== undefined ? hashToken(generated) : existing!.spec.tokenHash;
-        const spec = validated(() => parseNodeSpec({ ...contract, id, tokenSha256: tokenHash }));
-        const record = await ctx.store.putNode(spec);
-        const { intervalMs, fall, rise } = spec;
-        recordChange(ctx, call, existing ? 'node-changed' : 'node-added', { node: id, intervalMs, fall, rise, tokenChanged: token !== undefined || generated !== undefined });
-        return { status: existing ? 200 : 201, body: { node: nodeView(record), ...(generated ? { token: generated } : {}) } };
+        const existing = await nodeRecord(ctx, id);
+        if (existing && call.req.headers['if-none-match'] === '*') throw new ApiError(412, `node ${id} exists: change it with PATCH nodes/${id} (flipdns node update ${id})`);
+        return saveNode(ctx, call, id, contract, token, existing);
+      },
+    },
+    {
+      method: 'PATCH',
+      path: 'nodes/:id',
+      auth: 'admin',
+      // Update: what is not given stays as it is.
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        const { token, contract } = parseNodeBody(call.body);
+        const existing = await nodeRecord(ctx, id);
+        if (!existing) throw new ApiError(404, `no node ${id} (add it with PUT nodes/${id}, flipdns node add ${id})`);
+        const { intervalMs, fall, rise } = existing.spec;
+        return saveNode(ctx, call, id, { intervalMs, fall, rise, ...contract }, token, existing);
       },
     },
     {
@@ -64,4 +72,23 @@ export function nodeRoutes(ctx: AdminContext): Route[] {
       },
     },
   ];
+}
+
+async function nodeRecord(ctx: AdminContext, id: string): Promise<NodeRecord | undefined> {
+  return (await ctx.store.snapshot()).nodes.find((node) => node.spec.id === id);
+}
+
+/**
+ * Changing an interval must not lock out the running agent: an existing node
+ * keeps its token unless a new one is given. A new node without one gets a
+ * random token, shown in this answer only.
+ */
+async function saveNode(ctx: AdminContext, call: ApiCall, id: string, contract: Record<string, unknown>, token: string | undefined, existing: NodeRecord | undefined): Promise<Reply> {
+  const generated = token === undefined && !existing ? newToken() : undefined;
+  const tokenHash = token !== undefined ? hashToken(token) : generated !== undefined ? hashToken(generated) : existing!.spec.tokenHash;
+  const spec = parseNodeSpec({ ...contract, id, tokenSha256: tokenHash });
+  const record = await ctx.store.putNode(spec);
+  const { intervalMs, fall, rise } = spec;
+  recordChange(ctx, call, existing ? 'node-changed' : 'node-added', { node: id, intervalMs, fall, rise, tokenChanged: token !== undefined || generated !== undefined });
+  return { status: existing ? 200 : 201, body: { node: nodeView(record), ...(generated ? { token: generated } : {}) } };
 }

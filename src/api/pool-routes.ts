@@ -1,11 +1,14 @@
 // Pools: names whose answer follows the health of their members' nodes. Pools
-// from zone files are shown here too; only run-time pools are changed here.
+// from pool files are shown here too; only run-time pools are changed here. A
+// pool this instance could not serve as asked is refused, and nothing is stored.
 
-import { poolKey } from '../health/model.js';
+import { type PoolSpec, poolKey } from '../pools/model.js';
+import { putPool, removePool, setHeld } from '../pools/documents.js';
+import { object } from '../validation/fields.js';
 import { recordChange } from './audit.js';
 import type { AdminContext, PoolStatus } from './context.js';
-import { ApiError, asObject, validated } from './http-io.js';
-import { ownerName, rrType } from './params.js';
+import { ApiError } from './http-io.js';
+import { ownerName, refuseProblem, rrType } from './params.js';
 import type { ApiCall, Route } from './router.js';
 
 export function poolRoutes(ctx: AdminContext): Route[] {
@@ -31,8 +34,8 @@ export function poolRoutes(ctx: AdminContext): Route[] {
       handle: async (call) => {
         const key = keyOf(call);
         const pool = await servedPool(key);
-        // The full definition is at hand only for run-time pools; a file pool's is in its zone file.
-        const spec = (await ctx.store.snapshot()).pools.find((candidate) => poolKey(candidate) === key);
+        // The full definition is at hand only for run-time pools; a file pool's is in its file.
+        const spec = (await ctx.store.snapshot()).documents.pools[key] as PoolSpec | undefined;
         return { body: { pool, ...(spec ? { spec } : {}) } };
       },
     },
@@ -41,9 +44,14 @@ export function poolRoutes(ctx: AdminContext): Route[] {
       path: 'pools/:name/:type',
       auth: 'admin',
       handle: async (call) => {
-        const input = { ...asObject(call.body), name: ownerName(call.params.name), type: rrType(call.params.type) };
-        const pool = validated(() => ctx.parsePool(input));
-        await ctx.store.putPool(pool);
+        const pool = ctx.parsePool({ ...object(call.body, 'body'), name: ownerName(call.params.name), type: rrType(call.params.type) });
+        const { nodes } = await ctx.store.snapshot();
+        const known = new Set(nodes.map((node) => node.spec.id));
+        for (const member of pool.members) {
+          if (!known.has(member.node)) throw new ApiError(400, `member ${member.id}: node "${member.node}" does not exist (nodes: ${[...known].sort().join(', ') || 'none'}; add it with flipdns node add)`);
+        }
+        refuseProblem(ctx.problemWith({ pool }));
+        await putPool(ctx.store, pool);
         recordChange(ctx, call, 'pool-set', { pool: poolKey(pool), policy: pool.policy, members: pool.members.map((m) => `${m.id}=${m.value}@${m.node}`) });
         return { body: { pool } };
       },
@@ -54,7 +62,7 @@ export function poolRoutes(ctx: AdminContext): Route[] {
       auth: 'admin',
       handle: async (call) => {
         const key = keyOf(call);
-        if (!(await ctx.store.removePool(key))) throw new ApiError(404, `no run-time pool ${key} (pools from zone files are changed in their files)`);
+        if (!(await removePool(ctx.store, key))) throw new ApiError(404, `no run-time pool ${key} (pools from pool files are changed in their files)`);
         recordChange(ctx, call, 'pool-removed', { pool: key });
         return { body: { removed: key } };
       },
@@ -66,7 +74,7 @@ export function poolRoutes(ctx: AdminContext): Route[] {
       handle: async (call) => {
         const key = keyOf(call);
         const released = (await servedPool(key)).members.filter((member) => member.held).map((member) => member.id);
-        await ctx.store.setHeld(key, []);
+        await setHeld(ctx.store, key, []);
         recordChange(ctx, call, 'pool-failback', { pool: key, released });
         return { body: { pool: key, released } };
       },

@@ -1,10 +1,13 @@
 // Static records added at run time, served as if they were in their zone file.
+// A record this instance could not serve as asked is refused, and nothing is stored.
 
-import { recordKey } from '../health/model.js';
+import { putRecord, removeRecord, storeRecords } from '../pools/documents.js';
+import { recordKey } from '../pools/model.js';
+import { object } from '../validation/fields.js';
 import { recordChange } from './audit.js';
 import type { AdminContext } from './context.js';
-import { ApiError, asObject, validated } from './http-io.js';
-import { ownerName, rrType } from './params.js';
+import { ApiError } from './http-io.js';
+import { ownerName, refuseProblem, rrType } from './params.js';
 import type { Route } from './router.js';
 
 export function recordRoutes(ctx: AdminContext): Route[] {
@@ -13,7 +16,7 @@ export function recordRoutes(ctx: AdminContext): Route[] {
       method: 'GET',
       path: 'records',
       auth: 'admin',
-      handle: async () => ({ body: { records: (await ctx.store.snapshot()).records } }),
+      handle: async () => ({ body: { records: storeRecords(await ctx.store.snapshot()) } }),
     },
     {
       method: 'PUT',
@@ -21,9 +24,9 @@ export function recordRoutes(ctx: AdminContext): Route[] {
       auth: 'admin',
       handle: async (call) => {
         // The path names the record; a name or type in the body cannot contradict it.
-        const input = { ...asObject(call.body), name: ownerName(call.params.name), type: rrType(call.params.type) };
-        const record = validated(() => ctx.parseRecord(input));
-        await ctx.store.putRecord(record);
+        const record = ctx.parseRecord({ ...object(call.body, 'body'), name: ownerName(call.params.name), type: rrType(call.params.type) });
+        refuseProblem(ctx.problemWith({ record }));
+        await putRecord(ctx.store, record);
         recordChange(ctx, call, 'record-set', { record: recordKey(record), ttl: record.ttl, values: record.values });
         return { body: { record } };
       },
@@ -34,7 +37,7 @@ export function recordRoutes(ctx: AdminContext): Route[] {
       auth: 'admin',
       handle: async (call) => {
         const key = recordKey({ name: ownerName(call.params.name), type: rrType(call.params.type) });
-        if (!(await ctx.store.removeRecord(key))) throw new ApiError(404, `no run-time record ${key} (records from zone files are changed in their files)`);
+        if (!(await removeRecord(ctx.store, key))) throw new ApiError(404, `no run-time record ${key} (records from zone files are changed in their files)`);
         recordChange(ctx, call, 'record-removed', { record: key });
         return { body: { removed: key } };
       },

@@ -4,11 +4,11 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './http-io.js';
 
-export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
 
 export interface ApiCall {
   params: Record<string, string>;
-  /** The parsed JSON body (`{}` when empty); only read for PUT and POST. */
+  /** The parsed JSON body (`{}` when empty); only read for PUT, PATCH and POST. */
   body: unknown;
   /** Who asked: the `X-Flipdns-Actor` header, or "api". */
   actor: string;

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreUnavailableError } from '../health/store.js';
+import { ValidationError } from '../validation/fields.js';
 import { bearerToken, sameSecret } from './auth.js';
 import type { AdminContext } from './context.js';
 import { nodeReportRoutes } from './node-report-routes.js';
@@ -30,6 +31,8 @@ export function createApiHandler(ctx: AdminContext, options: ApiOptions, extra: 
     serve(routes, options, path, req, res).catch((err: unknown) => {
       // RFC 6750 §3: a 401 names the scheme it wants.
       if (err instanceof ApiError) return sendError(res, err.status, err.message, err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      // Bad input is the client's to fix; anything else is ours, logged below.
+      if (err instanceof ValidationError) return sendError(res, 400, err.message);
       if (err instanceof StoreUnavailableError) return sendError(res, 503, err.message);
       ctx.log.error({ err, method: req.method, path }, 'admin API request failed');
       sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
@@ -53,7 +56,7 @@ async function serve(routes: Route[], options: ApiOptions, path: string, req: In
   }
   const call: ApiCall = {
     params: match.params,
-    body: req.method === 'PUT' || req.method === 'POST' ? await readJson(req) : {},
+    body: req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST' ? await readJson(req) : {},
     actor: headerText(req, 'x-flipdns-actor', 100) ?? 'api',
     reason: headerText(req, 'x-flipdns-reason', 500),
     bearer,

@@ -35,8 +35,8 @@ export function withClientOptions(command: Command, { reason }: { reason: 'none'
 }
 
 /** One request as the operator; resolves to the answer's body, or throws a CliError. */
-export async function adminRequest(flags: ClientFlags, method: ApiRequest['method'], path: string[], body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { 'x-flipdns-actor': actor() };
+export async function adminRequest(flags: ClientFlags, method: ApiRequest['method'], path: string[], body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
+  const headers: Record<string, string> = { 'x-flipdns-actor': actor(), ...extraHeaders };
   if (flags.reason) headers['x-flipdns-reason'] = flags.reason;
   return request(flags.server, { method, path, token: adminToken(flags), body, headers });
 }

@@ -2,24 +2,19 @@
 // of each section in zone-file form.
 
 import type DNS from 'dns2';
+import { classToText, rcodeToText } from '../zone/types.js';
 
 type Resource = DNS.Packet.Resource & Record<string, unknown>;
 
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
-const CLASSES: Record<number, string> = { 1: 'IN', 3: 'CH', 4: 'HS', 255: 'ANY' };
 const OPT = 41;
-
-function rcodeName(rcode: number): string {
-  return RCODES[rcode] ?? `RCODE${rcode}`;
-}
 
 export function formatResponse(response: DNS.Packet, typeNames: Record<number, string>, via: string): string {
   const { header } = response;
   // dns2 decodes ad and cd too, though its types leave them out.
   const bits = header as unknown as Record<string, number>;
   const flags = ['qr', 'aa', 'tc', 'rd', 'ra', 'ad', 'cd'].filter((flag) => bits[flag]).join(' ');
-  const lines = [`;; status: ${rcodeName(header.rcode)}, id: ${header.id}, flags: ${flags}`];
-  for (const question of response.questions) lines.push(`;; question: ${fqdn(question.name)} ${CLASSES[question.class] ?? question.class} ${typeNames[question.type] ?? `TYPE${question.type}`}`);
+  const lines = [`;; status: ${rcodeToText(header.rcode)}, id: ${header.id}, flags: ${flags}`];
+  for (const question of response.questions) lines.push(`;; question: ${fqdn(question.name)} ${classToText(question.class)} ${typeNames[question.type] ?? `TYPE${question.type}`}`);
   const sections: Array<[string, DNS.Packet.Resource[]]> = [['answer', response.answers], ['authority', response.authorities], ['additional', response.additionals]];
   for (const [title, records] of sections) {
     const shown = records.filter((record) => record.type !== OPT) as Resource[];
@@ -27,7 +22,7 @@ export function formatResponse(response: DNS.Packet, typeNames: Record<number, s
     lines.push(`;; ${title}:`);
     for (const record of shown) {
       const type = typeNames[record.type] ?? `TYPE${record.type}`;
-      lines.push([fqdn(record.name), record.ttl, CLASSES[record.class] ?? record.class, type, rdata(type, record)].join('\t'));
+      lines.push([fqdn(record.name), record.ttl, classToText(record.class), type, rdata(type, record)].join('\t'));
     }
   }
   lines.push(`;; ${via}`);

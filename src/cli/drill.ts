@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { renderDrill } from '../measure/drill/report.js';
+import { renderDrill } from './render-drill.js';
 import { findBinary } from '../measure/drill/lab.js';
 import { ALL_VARIANTS, type ResolverVariant } from '../measure/drill/resolvers.js';
 import { runDrill, writeDrill } from '../measure/drill/drill.js';

@@ -20,22 +20,21 @@ interface AddFlags extends ClientFlags {
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('nodes and their health overrides');
 
-  withClientOptions(node.command('add'), { reason: 'optional' })
-    .description("add a node, or change its heartbeat contract (an existing node keeps its token unless --node-token is given)")
-    .argument('<id>', 'node id')
-    .option('--interval <MS>', 'ms between the heartbeats the node sends', wholeNumberArg)
-    .option('--fall <N>', 'missed intervals before the node is down', wholeNumberArg)
-    .option('--rise <N>', 'on-time heartbeats that bring a down node up', wholeNumberArg)
-    .addOption(new Option('--node-token <TOKEN>', "the node's heartbeat token; a new node without one gets a random token, printed once"))
-    .action(async (id: string, flags: AddFlags) => {
-      const contract = { intervalMs: flags.interval, fall: flags.fall, rise: flags.rise, token: flags.nodeToken };
-      const body = (await adminRequest(flags, 'PUT', ['nodes', id], contract)) as { node: NodeView; token?: string };
-      emit(flags.json, body, () => {
-        const { node: saved, token } = body;
-        const summary = `node ${saved.id}: every ${saved.intervalMs} ms, down after ${saved.fall} missed, up after ${saved.rise}; ${saved.health}\n`;
-        return token ? `${summary}token: ${token}\n(shown only now: the server keeps its SHA-256 only)\n` : summary;
-      });
-    });
+  const contractOptions = (command: Command): Command =>
+    command
+      .argument('<id>', 'node id')
+      .option('--interval <MS>', 'ms between the heartbeats the node sends', wholeNumberArg)
+      .option('--fall <N>', 'missed intervals before the node is down', wholeNumberArg)
+      .option('--rise <N>', 'on-time heartbeats that bring a down node up', wholeNumberArg)
+      .addOption(new Option('--node-token <TOKEN>', "the node's heartbeat token; a new node without one gets a random token, printed once"));
+
+  contractOptions(withClientOptions(node.command('add'), { reason: 'optional' }))
+    .description('add a node (refused if it exists: use node update); what is not given takes its default')
+    .action((id: string, flags: AddFlags) => saveNode(id, flags, 'PUT', { 'if-none-match': '*' }));
+
+  contractOptions(withClientOptions(node.command('update'), { reason: 'optional' }))
+    .description("change a node's heartbeat contract or token; what is not given stays as it is")
+    .action((id: string, flags: AddFlags) => saveNode(id, flags, 'PATCH', {}));
 
   withClientOptions(node.command('rm'), { reason: 'optional' })
     .description('remove a node')
@@ -67,6 +66,16 @@ export function registerNodeCommands(program: Command): void {
     .argument('<id>')
     .addArgument(program.createArgument('<state>', 'up or down').choices(['up', 'down']))
     .action((id: string, state: 'up' | 'down', flags: ClientFlags) => setAdmin(id, state === 'up' ? 'force-up' : 'force-down', flags));
+}
+
+async function saveNode(id: string, flags: AddFlags, method: 'PUT' | 'PATCH', headers: Record<string, string>): Promise<void> {
+  const contract = { intervalMs: flags.interval, fall: flags.fall, rise: flags.rise, token: flags.nodeToken };
+  const body = (await adminRequest(flags, method, ['nodes', id], contract, headers)) as { node: NodeView; token?: string };
+  emit(flags.json, body, () => {
+    const { node: saved, token } = body;
+    const summary = `node ${saved.id}: every ${saved.intervalMs} ms, down after ${saved.fall} missed, up after ${saved.rise}; ${saved.health}\n`;
+    return token ? `${summary}token: ${token}\n(shown only now: the server keeps its SHA-256 only)\n` : summary;
+  });
 }
 
 async function setAdmin(id: string, state: AdminState, flags: ClientFlags): Promise<void> {

@@ -1,7 +1,7 @@
 // `--member id=web1,node=web1,value=192.0.2.1,weight=2,priority=0`
 
 import { InvalidArgumentError } from 'commander';
-import type { PoolMember } from '../health/model.js';
+import type { PoolMember } from '../pools/model.js';
 
 export type MemberArg = Pick<PoolMember, 'id' | 'node' | 'value'> & Partial<Pick<PoolMember, 'weight' | 'priority'>>;
 

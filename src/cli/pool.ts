@@ -2,7 +2,7 @@
 
 import { type Command, Option } from 'commander';
 import type { NodeStatus, PoolStatus } from '../api/context.js';
-import type { PoolSpec } from '../health/model.js';
+import type { PoolSpec } from '../pools/model.js';
 import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
 import { wholeNumberArg } from './arg-parsers.js';
 import { EXIT_PROBLEMS } from './exit-codes.js';

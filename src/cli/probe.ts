@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { SCHEMA } from '../config/schema.js';
 import { ProbeError, runProbe } from '../measure/probe/probe.js';
 import type { Question, Target } from '../measure/probe/observe.js';
-import { renderProbe } from '../measure/probe/render.js';
+import { renderProbe } from './render-probe.js';
 import { integerArg, serverArg } from './arg-parsers.js';
 import { CliError } from './cli-error.js';
 import { EXIT_PROBLEMS, EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';

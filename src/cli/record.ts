@@ -2,7 +2,7 @@
 // their zone file.
 
 import type { Command } from 'commander';
-import type { RuntimeRecord } from '../health/model.js';
+import type { RuntimeRecord } from '../pools/model.js';
 import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
 import { wholeNumberArg } from './arg-parsers.js';
 import { emit, table } from './output.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { renderStaleness } from '../measure/ledger/render.js';
+import { renderStaleness } from './render-staleness.js';
 import type { StalenessView } from '../measure/ledger/view.js';
 import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
 import { CliError } from './cli-error.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ReloadResult } from '../server/instance.js';
+import type { ReloadResult } from '../api/context.js';
 import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
 import { EXIT_PROBLEMS } from './exit-codes.js';
 import { emit } from './output.js';

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { object, onlyKeys } from '../validation/fields.js';
 import { CONFIG_FILE_ENV, type Config, type ConfigKey, SCHEMA, envFor, flagFor } from './schema.js';
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 export interface ConfigSources {
   /** Values from command-line flags, by schema key (commander's camelCase names). */
@@ -45,11 +48,13 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(`${path}: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${path}: must hold a JSON object`);
-  for (const key of Object.keys(parsed)) {
-    if (!(key in SCHEMA)) throw new ConfigError(`${path}: unknown setting "${key}" (known: ${Object.keys(SCHEMA).join(', ')})`);
+  try {
+    const fields = object(parsed, path);
+    onlyKeys(fields, Object.keys(SCHEMA), path, 'setting');
+    return fields;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
-  return parsed as Record<string, unknown>;
 }
 
 /** The settings table of docs/configuration.md, generated so that docs and code agree. */

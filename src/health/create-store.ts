@@ -18,7 +18,9 @@ export interface StoreSettings {
   redisPrefix?: string;
 }
 
-export class StoreSettingsError extends Error {}
+export class StoreSettingsError extends Error {
+  override name = 'StoreSettingsError';
+}
 
 /** The store the settings describe, started (connected, for Redis). */
 export async function createStore(settings: StoreSettings): Promise<HealthStore> {

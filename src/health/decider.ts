@@ -1,13 +1,18 @@
 // Health decisions are made once, by the instance holding the decider lease
 // in the store, and on the store's clock. The holder sweeps for missed
 // deadlines often enough to flip within a few milliseconds of one; the other
-// instances only follow the events.
+// instances only follow the events. When a node goes down, the decider also
+// writes what the layers above say that entails (held members of
+// manual-failback pools), through a small interface: health knows no pools.
 
 import type { Logger } from '../log/logger.js';
 import type { HealthMetrics } from '../metrics/health-metrics.js';
-import type { PoolOverlay } from '../pools/overlay.js';
-import { type NodeRecord, poolKey } from './model.js';
-import { type HealthStore, type StoreEvent, StoreUnavailableError } from './store.js';
+import { type Collection, type HealthStore, type StoreEvent, StoreUnavailableError } from './store.js';
+
+/** What the layers above want written when a node goes down (the pools layer: held members of manual-failback pools). */
+export interface DownConsequences {
+  documentsOnDown(nodeId: string): Array<{ collection: Collection; key: string; value: unknown }>;
+}
 
 const LEASE_MS = 3000;
 const RENEW_MS = 1000;
@@ -23,7 +28,7 @@ export class Decider {
   constructor(
     private readonly store: HealthStore,
     private readonly instanceId: string,
-    private readonly overlay: PoolOverlay,
+    private readonly consequences: DownConsequences,
     private readonly metrics: HealthMetrics,
     private readonly log: Logger,
   ) {}
@@ -36,7 +41,7 @@ export class Decider {
     // Members of manual-failback pools are held on any down decision, by a
     // deadline or by a node's own report, whichever instance took the report.
     this.store.onEvent((event) => {
-      if (this.leading && !this.stopped && isDownTransition(event)) void this.holdForManualFailback(event.record).catch((err: unknown) => this.log.error({ err }, 'could not hold manual-failback members'));
+      if (this.leading && !this.stopped && isDownTransition(event)) void this.writeConsequences(event.record.spec.id).catch((err: unknown) => this.log.error({ err }, 'could not write what a node going down entails'));
     });
     void this.renew();
   }
@@ -86,15 +91,8 @@ export class Decider {
     this.scheduleSweep(next);
   }
 
-  /** Members of manual-failback pools on a failed node stay out until an operator releases the pool. */
-  private async holdForManualFailback(record: NodeRecord): Promise<void> {
-    for (const pool of this.overlay.manualPoolsOf(record.spec.id)) {
-      const key = poolKey(pool.spec);
-      const held = new Set(this.overlay.heldMembers(key));
-      const before = held.size;
-      for (const member of pool.spec.members) if (member.node === record.spec.id) held.add(member.id);
-      if (held.size !== before) await this.store.setHeld(key, [...held]);
-    }
+  private async writeConsequences(nodeId: string): Promise<void> {
+    for (const { collection, key, value } of this.consequences.documentsOnDown(nodeId)) await this.store.putDocument(collection, key, value);
   }
 }
 

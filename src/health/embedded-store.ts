@@ -3,8 +3,8 @@
 // listeners synchronously, in order, before the call that caused them returns.
 
 import { performance } from 'node:perf_hooks';
-import { LATE_AFTER_INTERVALS, MISSED_DEADLINE, poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
-import type { HealthStore, HeartbeatResult, StoreEvent, StoreSnapshot, SweepResult } from './store.js';
+import { LATE_AFTER_INTERVALS, MISSED_DEADLINE, type AdminState, type NodeRecord, type NodeSpec } from './model.js';
+import { COLLECTIONS, type Collection, type HealthStore, type HeartbeatResult, type StoreEvent, type StoreSnapshot, type SweepResult } from './store.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event as the change describes it; publish() adds the generation and time. */
@@ -14,9 +14,7 @@ export class EmbeddedStore implements HealthStore {
   readonly kind = 'embedded' as const;
   private generation = 0;
   private readonly nodes = new Map<string, NodeRecord>();
-  private readonly pools = new Map<string, PoolSpec>();
-  private readonly records = new Map<string, RuntimeRecord>();
-  private readonly held = new Map<string, string[]>();
+  private readonly documents = new Map<Collection, Map<string, unknown>>(COLLECTIONS.map((collection) => [collection, new Map()]));
   private lease?: { holder: string; expiresAt: number };
   private readonly eventListeners: Array<(event: StoreEvent) => void> = [];
 
@@ -37,9 +35,7 @@ export class EmbeddedStore implements HealthStore {
       generation: this.generation,
       now: this.clock(),
       nodes: [...this.nodes.values()],
-      pools: [...this.pools.values()],
-      records: [...this.records.values()],
-      held: Object.fromEntries(this.held),
+      documents: Object.fromEntries(COLLECTIONS.map((collection) => [collection, Object.fromEntries(this.documents.get(collection)!)])) as StoreSnapshot['documents'],
     });
   }
 
@@ -166,37 +162,16 @@ export class EmbeddedStore implements HealthStore {
     }
   }
 
-  async putPool(pool: PoolSpec): Promise<void> {
-    const key = poolKey(pool);
-    if (sameJson(this.pools.get(key), pool)) return;
-    this.pools.set(key, structuredClone(pool));
-    this.publish({ kind: 'pool', pool: structuredClone(pool) }, this.clock());
+  async putDocument(collection: Collection, key: string, value: unknown): Promise<void> {
+    const documents = this.documents.get(collection)!;
+    if (sameJson(documents.get(key), value)) return;
+    documents.set(key, structuredClone(value));
+    this.publish({ kind: 'document', collection, key, value: structuredClone(value) }, this.clock());
   }
 
-  async removePool(key: string): Promise<boolean> {
-    if (!this.pools.delete(key)) return false;
-    this.publish({ kind: 'pool-removed', key }, this.clock());
-    return true;
-  }
-
-  async setHeld(key: string, members: string[]): Promise<void> {
-    if (sameJson(this.held.get(key) ?? [], members)) return;
-    // No held members and no entry are the same state, so releasing stores nothing.
-    if (members.length > 0) this.held.set(key, [...members]);
-    else this.held.delete(key);
-    this.publish({ kind: 'held', key, members: [...members] }, this.clock());
-  }
-
-  async putRecord(record: RuntimeRecord): Promise<void> {
-    const key = recordKey(record);
-    if (sameJson(this.records.get(key), record)) return;
-    this.records.set(key, structuredClone(record));
-    this.publish({ kind: 'record', record: structuredClone(record) }, this.clock());
-  }
-
-  async removeRecord(key: string): Promise<boolean> {
-    if (!this.records.delete(key)) return false;
-    this.publish({ kind: 'record-removed', key }, this.clock());
+  async removeDocument(collection: Collection, key: string): Promise<boolean> {
+    if (!this.documents.get(collection)!.delete(key)) return false;
+    this.publish({ kind: 'document', collection, key }, this.clock());
     return true;
   }
 

@@ -10,11 +10,13 @@ import { SNAPSHOT, WRITE_DOCUMENT } from './lua/documents.js';
 import { HEARTBEAT, REPORT_DOWN } from './lua/heartbeat.js';
 import { TRY_LEAD } from './lua/lease.js';
 import { PUT_NODE, REMOVE_NODE, SET_ADMIN } from './lua/nodes.js';
-import { poolKey, recordKey, type AdminState, type NodeRecord, type NodeSpec, type PoolSpec, type RuntimeRecord } from './model.js';
+import { type AdminState, type NodeRecord, type NodeSpec } from './model.js';
 import { asStoreError } from './redis-errors.js';
 import { describeRedisTarget, ioredisOptions, type RedisStoreOptions } from './redis-options.js';
 import { LuaScript } from './redis-script.js';
 import {
+  COLLECTIONS,
+  type Collection,
   StoreUnavailableError,
   type HealthStore,
   type HeartbeatResult,
@@ -38,10 +40,8 @@ const scripts = {
   tryLead: new LuaScript(TRY_LEAD),
 };
 
-/** The hashes that hold JSON documents by key (see README.md). */
-type DocumentHash = 'pools' | 'records' | 'held';
-
-type SnapshotReply = [number, number, string[], string[], string[], string[]];
+/** generation, now, node JSONs, then each collection's hash as field/value pairs, in COLLECTIONS order. */
+type SnapshotReply = [number, number, string[], ...string[][]];
 
 export class RedisStore implements HealthStore {
   readonly kind = 'redis' as const;
@@ -105,17 +105,13 @@ export class RedisStore implements HealthStore {
   }
 
   async snapshot(): Promise<StoreSnapshot> {
-    const [generation, now, nodes, pools, records, heldPairs] = (await this.run(scripts.snapshot, [])) as SnapshotReply;
-    const held: Record<string, string[]> = {};
-    for (let i = 0; i < heldPairs.length; i += 2) held[heldPairs[i]] = JSON.parse(heldPairs[i + 1]);
-    return {
-      generation,
-      now,
-      nodes: nodes.map((json) => JSON.parse(json) as NodeRecord),
-      pools: pools.map((json) => JSON.parse(json) as PoolSpec),
-      records: records.map((json) => JSON.parse(json) as RuntimeRecord),
-      held,
-    };
+    const [generation, now, nodes, ...hashes] = (await this.run(scripts.snapshot, [...COLLECTIONS])) as SnapshotReply;
+    const documents = Object.fromEntries(COLLECTIONS.map((collection) => [collection, {}])) as StoreSnapshot['documents'];
+    COLLECTIONS.forEach((collection, c) => {
+      const pairs = hashes[c];
+      for (let i = 0; i < pairs.length; i += 2) documents[collection][pairs[i]] = JSON.parse(pairs[i + 1]);
+    });
+    return { generation, now, nodes: nodes.map((json) => JSON.parse(json) as NodeRecord), documents };
   }
 
   async now(): Promise<number> {
@@ -158,28 +154,13 @@ export class RedisStore implements HealthStore {
     await this.run(scripts.graceAll, []);
   }
 
-  async putPool(pool: PoolSpec): Promise<void> {
-    const json = JSON.stringify(pool);
-    await this.writeDocument('pools', poolKey(pool), json, `{"kind":"pool","pool":${json}}`);
+  async putDocument(collection: Collection, key: string, value: unknown): Promise<void> {
+    const json = JSON.stringify(value);
+    await this.writeDocument(collection, key, json, JSON.stringify({ kind: 'document', collection, key, value }));
   }
 
-  async removePool(key: string): Promise<boolean> {
-    return this.writeDocument('pools', key, '', JSON.stringify({ kind: 'pool-removed', key }));
-  }
-
-  async setHeld(key: string, members: string[]): Promise<void> {
-    // No held members and no field are the same state, so releasing stores nothing.
-    const json = members.length > 0 ? JSON.stringify(members) : '';
-    await this.writeDocument('held', key, json, JSON.stringify({ kind: 'held', key, members }));
-  }
-
-  async putRecord(record: RuntimeRecord): Promise<void> {
-    const json = JSON.stringify(record);
-    await this.writeDocument('records', recordKey(record), json, `{"kind":"record","record":${json}}`);
-  }
-
-  async removeRecord(key: string): Promise<boolean> {
-    return this.writeDocument('records', key, '', JSON.stringify({ kind: 'record-removed', key }));
+  async removeDocument(collection: Collection, key: string): Promise<boolean> {
+    return this.writeDocument(collection, key, '', JSON.stringify({ kind: 'document', collection, key }));
   }
 
   async close(): Promise<void> {
@@ -189,7 +170,7 @@ export class RedisStore implements HealthStore {
   }
 
   /** Writes one document ('' deletes it); true when it changed (and the event went out). */
-  private async writeDocument(hash: DocumentHash, key: string, json: string, event: string): Promise<boolean> {
+  private async writeDocument(hash: Collection, key: string, json: string, event: string): Promise<boolean> {
     return (await this.run(scripts.writeDocument, [hash, key, json, event])) === 1;
   }
 

@@ -13,9 +13,20 @@
 // - While the store is unreachable every call rejects with StoreUnavailableError
 //   at once (no queueing), and no health decision is made.
 
-import type { AdminState, NodeRecord, NodeSpec, PoolSpec, RuntimeRecord } from './model.js';
+import type { AdminState, NodeRecord, NodeSpec } from './model.js';
+
+/**
+ * What the layers above keep in the shared state beside nodes (pools, run-time
+ * records, held members): JSON documents by collection and key. The store gives
+ * their changes generations and events like any change, and knows nothing of
+ * what they hold.
+ */
+export type Collection = 'pools' | 'records' | 'held';
+export const COLLECTIONS: readonly Collection[] = ['pools', 'records', 'held'];
 
 export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+
   constructor(message = 'the health store is unreachable') {
     super(message);
   }
@@ -26,22 +37,16 @@ export interface StoreSnapshot {
   /** Store clock (ms) when the snapshot was taken. */
   now: number;
   nodes: NodeRecord[];
-  /** Pools created at run time (files hold the others). */
-  pools: PoolSpec[];
-  records: RuntimeRecord[];
-  /** For `failback: manual` pools: members held out of answers after a failure until released, by poolKey. */
-  held: Record<string, string[]>;
+  /** Every document, by collection, then key. */
+  documents: Record<Collection, Record<string, unknown>>;
 }
 
 export type StoreEvent =
   /** A node was added or changed: health, admin state or spec. `lateMs`: for a down decision, how long after the deadline it was made. */
   | { kind: 'node'; generation: number; record: NodeRecord; decidedAt: number; lateMs?: number }
   | { kind: 'node-removed'; generation: number; id: string; decidedAt: number }
-  | { kind: 'pool'; generation: number; pool: PoolSpec; decidedAt: number }
-  | { kind: 'pool-removed'; generation: number; key: string; decidedAt: number }
-  | { kind: 'held'; generation: number; key: string; members: string[]; decidedAt: number }
-  | { kind: 'record'; generation: number; record: RuntimeRecord; decidedAt: number }
-  | { kind: 'record-removed'; generation: number; key: string; decidedAt: number }
+  /** A document was written (`value`) or removed (no `value`). */
+  | { kind: 'document'; generation: number; collection: Collection; key: string; value?: unknown; decidedAt: number }
   /** Connection regained (or events may have been missed): read snapshot() again. */
   | { kind: 'resync' };
 
@@ -104,13 +109,10 @@ export interface HealthStore {
    */
   graceAll(): Promise<void>;
 
-  putPool(pool: PoolSpec): Promise<void>;
-  removePool(key: string): Promise<boolean>;
-  /** Sets the held members of a manual-failback pool (empty releases them). */
-  setHeld(key: string, members: string[]): Promise<void>;
-
-  putRecord(record: RuntimeRecord): Promise<void>;
-  removeRecord(key: string): Promise<boolean>;
+  /** Writes a document; writing what is there already changes nothing and publishes nothing. */
+  putDocument(collection: Collection, key: string, value: unknown): Promise<void>;
+  /** Removes a document; false when there was none. */
+  removeDocument(collection: Collection, key: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -4,8 +4,15 @@
 
 import type { Logger } from '../log/logger.js';
 import type { HealthMetrics } from '../metrics/health-metrics.js';
-import type { PoolOverlay } from '../pools/overlay.js';
-import { type HealthStore, type StoreEvent, StoreUnavailableError } from './store.js';
+import type { NodeRecord } from './model.js';
+import { type HealthStore, type StoreEvent, type StoreSnapshot, StoreUnavailableError } from './store.js';
+
+/** Whoever serves from the shared state (the pools layer's overlay): told of the whole state, then of each change. */
+export interface StateFollower {
+  applySnapshot(snapshot: StoreSnapshot): void;
+  applyEvent(event: StoreEvent): void;
+  node(id: string): NodeRecord | undefined;
+}
 
 const RETRY_MS = 500;
 const CLOCK_SAMPLE_MS = 30_000;
@@ -20,7 +27,7 @@ export class StateSync {
 
   constructor(
     private readonly store: HealthStore,
-    private readonly overlay: PoolOverlay,
+    private readonly overlay: StateFollower,
     private readonly metrics: HealthMetrics,
     private readonly log: Logger,
   ) {}
@@ -110,7 +117,7 @@ export class StateSync {
         this.generation = snapshot.generation;
         this.metrics.generation.set(this.generation);
         this.metrics.resyncs.inc();
-        this.log.info({ generation: snapshot.generation, nodes: snapshot.nodes.length, pools: snapshot.pools.length }, 'shared state read');
+        this.log.info({ generation: snapshot.generation, nodes: snapshot.nodes.length, documents: Object.values(snapshot.documents).reduce((n, c) => n + Object.keys(c).length, 0) }, 'shared state read');
       } finally {
         this.resyncing = undefined;
       }

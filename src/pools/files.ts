@@ -2,11 +2,15 @@
 // at start and on every reload with the zones. Each holds nodes and pools:
 //   { "nodes": [ { "id", "intervalMs", "fall", "rise", "tokenSha256" } ],
 //     "pools": [ { "name", "type", "policy", "members": [ ... ], ... } ] }
+// Every problem is reported, each as `file:line: message` (JSON syntax) or
+// `file: json.path: message`; a file with any problem contributes nothing.
 
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type NodeSpec, type PoolSpec, poolKey } from '../health/model.js';
-import { SpecError, parseNodeSpec, parsePoolSpec } from './spec.js';
+import { basename, dirname, join } from 'node:path';
+import type { NodeSpec } from '../health/model.js';
+import { ValidationError, list, object, onlyKeys } from '../validation/fields.js';
+import { type PoolSpec, poolKey } from './model.js';
+import { parseNodeSpec, parsePoolSpec } from './spec.js';
 
 export const POOL_FILE_SUFFIX = '.pools.json';
 
@@ -18,42 +22,112 @@ export interface PoolFile {
 export interface LoadedPoolFiles {
   /** The files that loaded, by file name. */
   files: Map<string, PoolFile>;
-  /** `file: message`; a file with an error contributes nothing. */
+  /** Every problem, in file order, then the order found. */
   errors: string[];
   failedFiles: string[];
 }
 
-export function loadPoolFiles(dir: string): LoadedPoolFiles {
+interface Parsed {
+  file: string;
+  nodes: NodeSpec[];
+  pools: PoolSpec[];
+  errors: string[];
+}
+
+/** The pool files of `dir` (or the one file `only`, a name in `dir`). */
+export function loadPoolFiles(dir: string, only?: string): LoadedPoolFiles {
+  const names = only !== undefined ? [only] : readdirSync(dir).filter((name) => name.endsWith(POOL_FILE_SUFFIX) && !name.startsWith('.')).sort();
+  const parsed = names.map((file) => parseFile(file, readFileSync(join(dir, file), 'utf8')));
+
+  // Across files: a node or pool is declared once, and every member names a declared node.
+  const nodeFile = new Map<string, string>();
+  const poolFile = new Map<string, string>();
+  for (const p of parsed) {
+    for (const node of p.nodes) {
+      const other = nodeFile.get(node.id);
+      if (other !== undefined) p.errors.push(`${p.file}: node ${node.id} is declared in ${other} too`);
+      else nodeFile.set(node.id, p.file);
+    }
+    for (const pool of p.pools) {
+      const other = poolFile.get(poolKey(pool));
+      if (other !== undefined) p.errors.push(`${p.file}: pool ${pool.name} ${pool.type} is declared in ${other} too`);
+      else poolFile.set(poolKey(pool), p.file);
+    }
+  }
+  const declared = [...nodeFile.keys()].sort();
+  for (const p of parsed) {
+    p.pools.forEach((pool) => {
+      for (const member of pool.members) {
+        if (nodeFile.has(member.node)) continue;
+        p.errors.push(`${p.file}: pool ${pool.name} ${pool.type}: member ${member.id}: node "${member.node}" is declared in no pool file (declared: ${declared.join(', ') || 'none'})`);
+      }
+    });
+  }
+
   const result: LoadedPoolFiles = { files: new Map(), errors: [], failedFiles: [] };
-  const files = readdirSync(dir).filter((name) => name.endsWith(POOL_FILE_SUFFIX) && !name.startsWith('.')).sort();
-  const nodeIds = new Set<string>();
-  const poolKeys = new Set<string>();
-  for (const file of files) {
-    try {
-      const { nodes, pools } = parsePoolFile(readFileSync(join(dir, file), 'utf8'));
-      for (const node of nodes) if (nodeIds.has(node.id)) throw new SpecError(`node ${node.id} is declared in another pool file too`);
-      for (const pool of pools) if (poolKeys.has(poolKey(pool))) throw new SpecError(`pool ${pool.name} ${pool.type} is declared in another pool file too`);
-      for (const node of nodes) nodeIds.add(node.id);
-      for (const pool of pools) poolKeys.add(poolKey(pool));
-      result.files.set(file, { nodes, pools });
-    } catch (err) {
-      if (!(err instanceof SpecError || err instanceof SyntaxError)) throw err;
-      result.errors.push(`${file}: ${err.message}`);
-      result.failedFiles.push(file);
+  for (const p of parsed) {
+    if (p.errors.length > 0) {
+      result.errors.push(...p.errors);
+      result.failedFiles.push(p.file);
+    } else {
+      result.files.set(p.file, { nodes: p.nodes, pools: p.pools });
     }
   }
   return result;
 }
 
-function parsePoolFile(text: string): PoolFile {
-  const content: unknown = JSON.parse(text);
-  if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new SpecError('must hold a JSON object with "nodes" and "pools"');
-  const { nodes = [], pools = [], ...rest } = content as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new SpecError(`unknown field "${unknown[0]}" (known: nodes, pools)`);
-  if (!Array.isArray(nodes) || !Array.isArray(pools)) throw new SpecError('"nodes" and "pools" must be lists');
-  return {
-    nodes: nodes.map((node, i) => parseNodeSpec(node, `nodes[${i}]`)),
-    pools: pools.map((pool, i) => parsePoolSpec(pool, `pools[${i}]`)),
-  };
+/** Checks one file the way a load does, alone; for `flipdns zone check FILE`. */
+export function checkPoolFile(path: string): LoadedPoolFiles {
+  return loadPoolFiles(dirname(path), basename(path));
+}
+
+function parseFile(file: string, text: string): Parsed {
+  const parsed: Parsed = { file, nodes: [], pools: [], errors: [] };
+  let content: unknown;
+  try {
+    content = JSON.parse(text);
+  } catch (err) {
+    parsed.errors.push(jsonSyntaxError(file, text, err as Error));
+    return parsed;
+  }
+  let fields;
+  try {
+    fields = object(content, 'the file');
+    onlyKeys(fields, ['nodes', 'pools'], 'the file');
+  } catch (err) {
+    parsed.errors.push(`${file}: ${(err as Error).message}`);
+    return parsed;
+  }
+  collect(parsed, fields.nodes, 'nodes', (item, where) => parsed.nodes.push(parseNodeSpec(item, where)));
+  collect(parsed, fields.pools, 'pools', (item, where) => parsed.pools.push(parsePoolSpec(item, where)));
+  return parsed;
+}
+
+/** Parses each item of a list on its own, so that every bad item is reported. */
+function collect(parsed: Parsed, value: unknown, field: string, parse: (item: unknown, where: string) => void): void {
+  if (value === undefined) return;
+  let items: unknown[];
+  try {
+    items = list(value, field);
+  } catch (err) {
+    parsed.errors.push(`${parsed.file}: ${(err as Error).message}`);
+    return;
+  }
+  items.forEach((item, i) => {
+    try {
+      parse(item, `${field}[${i}]`);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      parsed.errors.push(`${parsed.file}: ${err.message}`);
+    }
+  });
+}
+
+/** `file:line: message` from JSON.parse's "at position N". */
+function jsonSyntaxError(file: string, text: string, err: Error): string {
+  const position = /at position (\d+)/.exec(err.message);
+  const message = err.message.replace(/ in JSON at position \d+.*$/, '').replace(/ is not valid JSON$/, '');
+  if (!position) return `${file}: not JSON: ${message}`;
+  const line = text.slice(0, Number(position[1])).split('\n').length;
+  return `${file}:${line}: not JSON: ${message}`;
 }

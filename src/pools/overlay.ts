@@ -9,16 +9,15 @@
 // from it dropped.
 
 import { ZoneSet } from '../answer/zoneset.js';
-import type { NodeRecord, PoolSpec, RuntimeRecord } from '../health/model.js';
-import { poolKey, recordKey } from '../health/model.js';
-import type { StoreEvent, StoreSnapshot } from '../health/store.js';
+import type { NodeRecord } from '../health/model.js';
+import type { Collection, StoreEvent, StoreSnapshot } from '../health/store.js';
 import type { Logger } from '../log/logger.js';
-import type { RRset, Zone, ZoneNode } from '../zone/model.js';
-import { ROOT_WIRE, foldCase, nameToText, parentOf, textToName } from '../zone/name.js';
-import { targetOf } from '../zone/rdata.js';
+import type { RRset, ZoneNode } from '../zone/model.js';
 import { rdataFromText } from '../zone/rdata-text.js';
-import { runtimeRdatas } from '../zone/runtime-record.js';
-import { TYPE, typeFromText } from '../zone/types.js';
+import { typeFromText } from '../zone/types.js';
+import { storeHeld, storePools, storeRecords } from './documents.js';
+import { type Problem, layout, withTargets } from './layout.js';
+import { type PoolSource, type PoolSpec, type RuntimeRecord, poolKey, recordKey } from './model.js';
 import { type MemberView, type PoolSelection, selectPool } from './select.js';
 
 /** What the overlay drives: the query handler. */
@@ -29,7 +28,7 @@ export interface OverlayTarget {
 
 export interface ServedPool {
   spec: PoolSpec;
-  source: 'file' | 'store';
+  source: PoolSource;
   views: MemberView[];
   selection: PoolSelection;
   /** The TTL its answers carry now: `spec.ttl`, or `spec.shortTtl` while an adaptive pool is unsettled. */
@@ -111,11 +110,11 @@ export class PoolOverlay {
     this.nodes.clear();
     for (const record of snapshot.nodes) this.nodes.set(record.spec.id, record);
     this.storePools.clear();
-    for (const pool of snapshot.pools) this.storePools.set(poolKey(pool), pool);
+    for (const pool of storePools(snapshot)) this.storePools.set(poolKey(pool), pool);
     this.records.clear();
-    for (const record of snapshot.records) this.records.set(recordKey(record), record);
+    for (const record of storeRecords(snapshot)) this.records.set(recordKey(record), record);
     this.held.clear();
-    for (const [key, members] of Object.entries(snapshot.held)) this.held.set(key, new Set(members));
+    for (const [key, members] of Object.entries(storeHeld(snapshot))) this.held.set(key, new Set(members));
     this.rebuild();
     this.synced = true;
   }
@@ -131,29 +130,47 @@ export class PoolOverlay {
         this.nodes.delete(event.id);
         this.refreshPoolsOf(event.id);
         break;
-      case 'held':
-        this.held.set(event.key, new Set(event.members));
-        this.refresh(event.key);
-        break;
-      case 'pool':
-        this.storePools.set(poolKey(event.pool), event.pool);
-        this.rebuild();
-        break;
-      case 'pool-removed':
-        this.storePools.delete(event.key);
-        this.rebuild();
-        break;
-      case 'record':
-        this.records.set(recordKey(event.record), event.record);
-        this.rebuild();
-        break;
-      case 'record-removed':
-        this.records.delete(event.key);
-        this.rebuild();
+      case 'document':
+        this.applyDocument(event.collection, event.key, event.value);
         break;
       case 'resync':
         break;
     }
+  }
+
+  private applyDocument(collection: Collection, key: string, value: unknown): void {
+    switch (collection) {
+      case 'held':
+        this.held.set(key, new Set((value as string[] | undefined) ?? []));
+        this.refresh(key);
+        return;
+      case 'pools':
+        if (value === undefined) this.storePools.delete(key);
+        else this.storePools.set(key, value as PoolSpec);
+        break;
+      case 'records':
+        if (value === undefined) this.records.delete(key);
+        else this.records.set(key, value as RuntimeRecord);
+        break;
+    }
+    this.rebuild();
+  }
+
+  /**
+   * The documents to write when a node goes down: its members in manual-failback
+   * pools are held out until an operator releases the pool (health/decider.ts).
+   */
+  documentsOnDown(nodeId: string): Array<{ collection: Collection; key: string; value: unknown }> {
+    const writes: Array<{ collection: Collection; key: string; value: unknown }> = [];
+    for (const key of this.poolsByNode.get(nodeId) ?? []) {
+      const { spec } = this.served.get(key)!;
+      if (spec.failback !== 'manual') continue;
+      const held = new Set(this.held.get(key));
+      const before = held.size;
+      for (const member of spec.members) if (member.node === nodeId) held.add(member.id);
+      if (held.size !== before) writes.push({ collection: 'held', key, value: [...held] });
+    }
+    return writes;
   }
 
   /** Pools served now, by poolKey. */
@@ -169,17 +186,8 @@ export class PoolOverlay {
     return this.nodes.values();
   }
 
-  /** Pools with manual failback that have a member on `nodeId`. */
-  manualPoolsOf(nodeId: string): ServedPool[] {
-    return [...(this.poolsByNode.get(nodeId) ?? [])].map((key) => this.served.get(key)!).filter((pool) => pool.spec.failback === 'manual');
-  }
-
-  heldMembers(key: string): ReadonlySet<string> {
-    return this.held.get(key) ?? new Set();
-  }
-
-  private effectivePools(): Map<string, { spec: PoolSpec; source: 'file' | 'store' }> {
-    const pools = new Map<string, { spec: PoolSpec; source: 'file' | 'store' }>();
+  private effectivePools(): Map<string, { spec: PoolSpec; source: PoolSource }> {
+    const pools = new Map<string, { spec: PoolSpec; source: PoolSource }>();
     for (const [key, spec] of this.filePools) pools.set(key, { spec, source: 'file' });
     // Run-time changes win over the file until they are removed: the operator acted last.
     for (const [key, spec] of this.storePools) pools.set(key, { spec, source: 'store' });
@@ -187,57 +195,15 @@ export class PoolOverlay {
   }
 
   private rebuild(): void {
-    const zones = new Map(this.staticZones.zones);
-    const copies = new Map<string, Zone>();
-    const owned = new Set<ZoneNode>();
-    const problems: string[] = [];
+    const planned = layout(this.staticZones, this.records.values(), [...this.effectivePools()].map(([key, { spec }]) => [key, spec]));
     const before = new Map(this.served);
     const changes: AnswerChange[] = [];
     this.served.clear();
     this.placements.clear();
     this.poolsByNode.clear();
-
-    const place = (name: string, type: number, what: string): ZoneNode | undefined => {
-      const wire = textToName(name, ROOT_WIRE);
-      const key = foldCase(wire);
-      const zone = this.staticZones.findZone(key);
-      if (zone === undefined) {
-        problems.push(`${what}: ${name} is in no zone served here`);
-        return undefined;
-      }
-      let copy = copies.get(zone.key);
-      if (copy === undefined) {
-        copy = { ...zone, nodes: new Map(zone.nodes) };
-        copies.set(zone.key, copy);
-        zones.set(zone.key, copy);
-      }
-      for (let above = parentOf(key); above !== undefined && above.length > zone.key.length; above = parentOf(above)) {
-        if (copy.nodes.get(above)?.delegation) {
-          problems.push(`${what}: ${name} lies below the zone cut at ${nameToText(above)}`);
-          return undefined;
-        }
-      }
-      const node = this.ownNode(copy, key, wire, owned);
-      const hasCname = node.rrsets.has(TYPE.CNAME) && type !== TYPE.CNAME;
-      const cnameBesideOthers = type === TYPE.CNAME && [...node.rrsets.keys()].some((t) => t !== TYPE.CNAME);
-      if (hasCname || cnameBesideOthers || node.delegation) {
-        problems.push(`${what}: ${name} ${hasCname || cnameBesideOthers ? 'would share its owner with a CNAME' : 'is a zone cut'}`);
-        return undefined;
-      }
-      return node;
-    };
-
-    for (const record of this.records.values()) {
-      const type = typeFromText(record.type)!;
-      const node = place(record.name, type, `record ${record.type}`);
-      if (node === undefined) continue;
-      const rdatas = runtimeRdatas(record);
-      node.rrsets.set(type, withTargets({ type, ttls: rdatas.map(() => record.ttl), rdatas }));
-    }
-    for (const [key, { spec, source }] of this.effectivePools()) {
-      const type = typeFromText(spec.type)!;
-      const node = place(spec.name, type, `pool ${spec.type}`);
-      if (node === undefined) continue;
+    const pools = this.effectivePools();
+    for (const [key, { node, type }] of planned.pools) {
+      const { spec, source } = pools.get(key)!;
       const { pool, change } = this.evaluate(key, spec, source, before.get(key)?.selection);
       if (change !== undefined) changes.push(change);
       node.rrsets.set(type, this.rrsetOf(key, pool));
@@ -249,31 +215,28 @@ export class PoolOverlay {
         keys.add(key);
       }
     }
-    for (const copy of copies.values()) copy.apex = copy.nodes.get(copy.key)!;
-
+    const problems = planned.problems.map((problem) => problem.message);
     for (const problem of problems) if (!this.problems.includes(problem)) this.log.error(problem);
     this.problems = problems;
-    this.target.setZones(new ZoneSet(zones));
+    this.target.setZones(new ZoneSet(planned.zones));
     for (const change of changes) this.onAnswerChange?.(change);
   }
 
-  /** A node of `zone` this overlay may change: a copy of the static one, or a new one with its empty non-terminals. */
-  private ownNode(zone: Zone, key: string, wire: string, owned: Set<ZoneNode>): ZoneNode {
-    const existing = zone.nodes.get(key);
-    if (existing !== undefined && owned.has(existing)) return existing;
-    const node: ZoneNode = existing === undefined ? { wire, key, rrsets: new Map(), delegation: false } : { ...existing, rrsets: new Map(existing.rrsets) };
-    zone.nodes.set(key, node);
-    owned.add(node);
-    if (existing === undefined) {
-      let above = parentOf(key);
-      let aboveWire = parentOf(wire);
-      while (above !== undefined && aboveWire !== undefined && !zone.nodes.has(above)) {
-        zone.nodes.set(above, { wire: aboveWire, key: above, rrsets: new Map(), delegation: false });
-        above = parentOf(above);
-        aboveWire = parentOf(aboveWire);
-      }
-    }
-    return node;
+  /**
+   * What would be wrong with a run-time pool or record if it were added (or
+   * replaced): the first problem the change would cause, to it or to what is
+   * served already, or undefined when it would be served as asked.
+   */
+  problemWith(change: { pool: PoolSpec } | { record: RuntimeRecord }): Problem | undefined {
+    const records = new Map(this.records);
+    const pools = new Map([...this.effectivePools()].map(([key, { spec }]) => [key, spec]));
+    if ('pool' in change) pools.set(poolKey(change.pool), change.pool);
+    else records.set(recordKey(change.record), change.record);
+    const known = new Set(layout(this.staticZones, this.records.values(), [...this.effectivePools()].map(([key, { spec }]) => [key, spec])).problems.map((p) => p.message));
+    const added = layout(this.staticZones, records.values(), pools).problems.filter((problem) => !known.has(problem.message));
+    // The change's own problem says it best; else what it would break.
+    const key = 'pool' in change ? poolKey(change.pool) : recordKey(change.record);
+    return added.find((problem) => problem.key === key && problem.what === ('pool' in change ? 'pool' : 'record')) ?? added[0];
   }
 
   private refreshPoolsOf(nodeId: string): void {
@@ -313,7 +276,7 @@ export class PoolOverlay {
   }
 
   /** A pool as served now: its members' state, its answer (stamped), and the TTL that answer carries. */
-  private evaluate(key: string, spec: PoolSpec, source: 'file' | 'store', previous: PoolSelection | undefined): { pool: ServedPool; change?: AnswerChange } {
+  private evaluate(key: string, spec: PoolSpec, source: PoolSource, previous: PoolSelection | undefined): { pool: ServedPool; change?: AnswerChange } {
     const views = this.viewsOf(spec);
     const selection = selectPool(spec, views);
     const stamped = this.stamp(key, selection, previous);
@@ -394,9 +357,3 @@ function contentOf(pool: ServedPool): string {
   return JSON.stringify([outcome, variants, cumulativeWeights, pool.ttl]);
 }
 
-function withTargets(rrset: RRset): RRset {
-  if (rrset.type === TYPE.CNAME || rrset.type === TYPE.NS || rrset.type === TYPE.MX || rrset.type === TYPE.SRV) {
-    rrset.targets = rrset.rdatas.map((rdata) => targetOf(rrset.type, rdata)!);
-  }
-  return rrset;
-}

@@ -2,7 +2,7 @@
 // function of shared state, so every instance computes the same answer from the
 // same generation.
 
-import type { PoolMember, PoolSpec } from '../health/model.js';
+import type { PoolMember, PoolSpec } from './model.js';
 
 export interface MemberView {
   member: PoolMember;

@@ -2,17 +2,10 @@
 // API alike, so both accept exactly the same thing and fill the same defaults.
 
 import { isIPv4, isIPv6 } from 'node:net';
-import {
-  type AllDownBehaviour,
-  ID_PATTERN,
-  type NodeSpec,
-  type PoolMember,
-  type PoolPolicy,
-  type PoolSpec,
-  type PoolType,
-  type StartupBehaviour,
-} from '../health/model.js';
+import { ID_PATTERN, type NodeSpec } from '../health/model.js';
+import { ValidationError, choice, integer, list, object, onlyKeys } from '../validation/fields.js';
 import { NameSyntaxError, ROOT_WIRE, nameToText, textToName } from '../zone/name.js';
+import type { AllDownBehaviour, PoolMember, PoolPolicy, PoolSpec, PoolType, StartupBehaviour } from './model.js';
 
 export const POOL_DEFAULTS = {
   ttl: 5,
@@ -32,47 +25,18 @@ const POLICIES: PoolPolicy[] = ['failover', 'multivalue', 'weighted'];
 const ALL_DOWN: AllDownBehaviour[] = ['all', 'last-known', 'fallback', 'nodata', 'servfail'];
 const STARTUP: StartupBehaviour[] = ['assume-up', 'assume-down'];
 
-export class SpecError extends Error {}
-
-type Fields = Record<string, unknown>;
-
-function object(input: unknown, where: string): Fields {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new SpecError(`${where}: must be an object`);
-  return input as Fields;
-}
-
-function onlyKeys(fields: Fields, allowed: string[], where: string): void {
-  for (const key of Object.keys(fields)) {
-    if (!allowed.includes(key)) throw new SpecError(`${where}: unknown field "${key}" (known: ${allowed.join(', ')})`);
-  }
-}
-
-function integer(value: unknown, where: string, min: number, max: number, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SpecError(`${where}: must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function choice<T extends string>(value: unknown, where: string, options: readonly T[], fallback?: T): T {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'string' || !options.includes(value as T)) throw new SpecError(`${where}: must be one of ${options.join(', ')}`);
-  return value as T;
-}
-
 function id(value: unknown, where: string): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new SpecError(`${where}: must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new ValidationError(`${where}: must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   return value;
 }
 
 /** Absolute presentation form of a domain name; relative names are taken as absolute. */
 export function absoluteName(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new SpecError(`${where}: must be a domain name`);
+  if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${where}: must be a domain name`);
   try {
     return nameToText(textToName(value, ROOT_WIRE));
   } catch (err) {
-    if (err instanceof NameSyntaxError) throw new SpecError(`${where}: ${err.message}`);
+    if (err instanceof NameSyntaxError) throw new ValidationError(`${where}: ${err.message}`);
     throw err;
   }
 }
@@ -81,7 +45,7 @@ export function absoluteName(value: unknown, where: string): string {
 export function poolValue(type: PoolType, value: unknown, where: string): string {
   if (type === 'CNAME') return absoluteName(value, where);
   const valid = type === 'A' ? isIPv4 : isIPv6;
-  if (typeof value !== 'string' || !valid(value)) throw new SpecError(`${where}: must be an IPv${type === 'A' ? 4 : 6} address`);
+  if (typeof value !== 'string' || !valid(value)) throw new ValidationError(`${where}: must be an IPv${type === 'A' ? 4 : 6} address`);
   return value;
 }
 
@@ -95,20 +59,20 @@ export function parsePoolSpec(input: unknown, where = 'pool'): PoolSpec {
   const at = `${where} ${name}`;
   const type = choice(fields.type, `${at}: type`, POOL_TYPES);
   const policy = choice(fields.policy, `${at}: policy`, POLICIES);
-  if (!Array.isArray(fields.members) || fields.members.length === 0) throw new SpecError(`${at}: members: must be a non-empty list`);
+  if (!Array.isArray(fields.members) || fields.members.length === 0) throw new ValidationError(`${at}: members: must be a non-empty list`);
   const members = fields.members.map((member, i) => parseMember(member, type, `${at}: members[${i}]`));
   const seen = new Set<string>();
   for (const member of members) {
-    if (seen.has(member.id)) throw new SpecError(`${at}: member id "${member.id}" is used twice`);
+    if (seen.has(member.id)) throw new ValidationError(`${at}: member id "${member.id}" is used twice`);
     seen.add(member.id);
   }
-  if (type === 'CNAME' && policy === 'multivalue') throw new SpecError(`${at}: a CNAME pool answers one target: use failover or weighted`);
+  if (type === 'CNAME' && policy === 'multivalue') throw new ValidationError(`${at}: a CNAME pool answers one target: use failover or weighted`);
   const allDown = choice(fields.allDown, `${at}: allDown`, ALL_DOWN, POOL_DEFAULTS.allDown);
-  const fallback = fields.fallback === undefined ? [] : listOf(fields.fallback, `${at}: fallback`).map((value, i) => poolValue(type, value, `${at}: fallback[${i}]`));
-  if (allDown === 'fallback' && fallback.length === 0) throw new SpecError(`${at}: allDown "fallback" needs fallback values`);
+  const fallback = fields.fallback === undefined ? [] : list(fields.fallback, `${at}: fallback`).map((value, i) => poolValue(type, value, `${at}: fallback[${i}]`));
+  if (allDown === 'fallback' && fallback.length === 0) throw new ValidationError(`${at}: allDown "fallback" needs fallback values`);
   const defaultLimit = policy === 'weighted' || type === 'CNAME' ? POOL_DEFAULTS.weightedLimit : POOL_DEFAULTS.multivalueLimit;
   const limit = integer(fields.limit, `${at}: limit`, 1, 64, defaultLimit);
-  if (type === 'CNAME' && limit !== 1) throw new SpecError(`${at}: limit: a CNAME pool answers exactly one target`);
+  if (type === 'CNAME' && limit !== 1) throw new ValidationError(`${at}: limit: a CNAME pool answers exactly one target`);
   const ttl = integer(fields.ttl, `${at}: ttl`, 0, 86400, POOL_DEFAULTS.ttl);
   return {
     name,
@@ -139,11 +103,6 @@ function parseMember(input: unknown, type: PoolType, where: string): PoolMember 
   };
 }
 
-function listOf(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) throw new SpecError(`${where}: must be a list`);
-  return value;
-}
-
 const NODE_FIELDS = ['id', 'intervalMs', 'fall', 'rise', 'tokenSha256'];
 
 /** A node as pool files declare it: the token appears only as its SHA-256, so the file can live in git. */
@@ -153,7 +112,7 @@ export function parseNodeSpec(input: unknown, where = 'node'): NodeSpec {
   const nodeId = id(fields.id, `${where}: id`);
   const at = `${where} ${nodeId}`;
   if (typeof fields.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(fields.tokenSha256)) {
-    throw new SpecError(`${at}: tokenSha256: must be the SHA-256 of the node's token, 64 lower-case hex digits (sha256sum)`);
+    throw new ValidationError(`${at}: tokenSha256: must be the SHA-256 of the node's token, 64 lower-case hex digits (sha256sum)`);
   }
   return {
     id: nodeId,

@@ -1,7 +1,7 @@
 // The running instance as the admin API sees it: status read from the store
 // (heartbeat ages need the store's clock) and from what this instance serves.
 
-import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../api/context.js';
+import type { AdminContext, NodeStatus, PoolStatus, ReloadResult, StatusView } from '../api/context.js';
 import type { NodeRecord } from '../health/model.js';
 import type { HealthStore } from '../health/store.js';
 import type { StateSync } from '../health/sync.js';
@@ -9,8 +9,8 @@ import type { Logger } from '../log/logger.js';
 import type { HealthMetrics } from '../metrics/health-metrics.js';
 import type { PoolOverlay } from '../pools/overlay.js';
 import { parsePoolSpec } from '../pools/spec.js';
-import { parseRuntimeRecord } from '../zone/runtime-record.js';
-import type { ReloadResult } from './configured-data.js';
+import { parseRuntimeRecord } from '../pools/records.js';
+
 
 export function createAdminContext(deps: {
   instanceId: string;
@@ -40,6 +40,7 @@ export function createAdminContext(deps: {
     reloadZones: deps.reload,
     parsePool: (input) => parsePoolSpec(input),
     parseRecord: parseRuntimeRecord,
+    problemWith: (change) => overlay.problemWith(change),
     countChange: (kind) => metrics.adminChanges.inc({ kind }),
   };
 }

@@ -2,8 +2,8 @@
 // conventions): with several instances behind one name, operators need to see
 // which one answered.
 
-import { type AnswerPlan, QUESTION_OWNER, RCODE, emptyPlan } from '../answer/plan.js';
-import { TYPE } from '../zone/types.js';
+import { type AnswerPlan, QUESTION_OWNER, emptyPlan } from '../answer/plan.js';
+import { RCODE, TYPE } from '../zone/types.js';
 
 export interface ServerIdentity {
   /** Answered to id.server and hostname.bind. */

@@ -2,6 +2,7 @@
 // file that fails keeps what it served before; the others take effect.
 
 import { ZoneSet } from '../answer/zoneset.js';
+import type { ReloadResult } from '../api/context.js';
 import type { HealthStore } from '../health/store.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerMetrics } from '../metrics/registry.js';
@@ -9,14 +10,6 @@ import { type LoadedPoolFiles, type PoolFile, loadPoolFiles } from '../pools/fil
 import type { PoolOverlay } from '../pools/overlay.js';
 import { type LoadedZones, loadZoneDir } from '../zone/load.js';
 import { formatZoneError } from '../zone/model.js';
-
-export interface ReloadResult {
-  zones: number;
-  records: number;
-  pools: number;
-  errors: string[];
-  failedFiles: string[];
-}
 
 export class ConfiguredData {
   private poolFiles = new Map<string, PoolFile>();

@@ -4,11 +4,11 @@
 // happens once per distinct question and is cached.
 
 import { refusedPlan, resolve } from '../answer/lookup.js';
-import { type AnswerPlan, RCODE, emptyPlan } from '../answer/plan.js';
+import { type AnswerPlan, emptyPlan } from '../answer/plan.js';
 import type { ZoneSet } from '../answer/zoneset.js';
 import { type QueryStats, type Transport, UDP } from '../metrics/query-stats.js';
 import { CLASS_CH, CLASS_IN } from '../zone/model.js';
-import { TYPE } from '../zone/types.js';
+import { RCODE, TYPE } from '../zone/types.js';
 import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
 import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
 import { AnswerCache, type CachedAnswer, type EdnsShape, type Encoding } from './cache.js';

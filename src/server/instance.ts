@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { ZoneSet } from '../answer/zoneset.js';
+import type { ReloadResult } from '../api/context.js';
 import { createApiHandler } from '../api/routes.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -24,13 +25,12 @@ import { type OverlayTarget, PoolOverlay } from '../pools/overlay.js';
 import { nameToText } from '../zone/name.js';
 import { typeToText } from '../zone/types.js';
 import { createAdminContext, readNodes } from './admin-context.js';
-import { ConfiguredData, type ReloadResult } from './configured-data.js';
+import { ConfiguredData } from './configured-data.js';
 import { QueryHandler } from './handler.js';
 import { listenTcp } from './tcp.js';
 import { type ServingTap, type TapPlugin, type TapView, tapChange } from './tap.js';
 import { listenUdp } from './udp.js';
 
-export type { ReloadResult };
 
 export interface Instance {
   readonly handler: QueryHandler;

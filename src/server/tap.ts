@@ -5,7 +5,7 @@
 
 import type { Route } from '../api/router.js';
 import type { Config } from '../config/schema.js';
-import { poolKey } from '../health/model.js';
+import { poolKey } from '../pools/model.js';
 import type { AnswerChange } from '../pools/overlay.js';
 import type { PoolSelection } from '../pools/select.js';
 

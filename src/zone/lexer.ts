@@ -10,7 +10,9 @@
 // Quoted tokens arrive with escapes already decoded and `quoted` set.
 
 /** A problem in the zone text; the parser reports it with the file and line. */
-export class ZoneSyntaxError extends Error {}
+export class ZoneSyntaxError extends Error {
+  override name = 'ZoneSyntaxError';
+}
 
 /** The tokens of one logical line: only the first `count` entries are current. */
 export interface Tokens {

@@ -80,7 +80,9 @@ export function nameToText(wire: string): string {
   return out;
 }
 
-export class NameSyntaxError extends Error {}
+export class NameSyntaxError extends Error {
+  override name = 'NameSyntaxError';
+}
 
 /**
  * Presentation form to wire form. A name not ending in an unescaped dot is

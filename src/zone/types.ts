@@ -1,4 +1,5 @@
-// Type and class mnemonics. dns-packet knows the registered names; the
+// The DNS code tables, one for every part of flipdns: types, classes and
+// response codes. dns-packet knows the registered type and class names; the
 // TYPEnnn / CLASSnnn forms of RFC 3597 §5 cover every other number.
 
 import { createRequire } from 'node:module';
@@ -23,6 +24,30 @@ export const TYPE = {
   ANY: 255,
   CAA: 257,
 } as const;
+
+/** Response codes (RFC 1035 §4.1.1, RFC 2136 §2.2; BADVERS is extended, RFC 6891 §9). */
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+  /** Extended (RFC 6891): upper 8 bits go in the OPT record. */
+  BADVERS: 16,
+} as const;
+
+const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, code]) => [code, name]));
+
+/** NOERROR, NXDOMAIN, ... or RCODEnn. */
+export function rcodeToText(rcode: number): string {
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
+}
 
 const MAX_CODE = 0xffff;
 // dns-packet's name for numbers it does not know, and its alias for ANY.

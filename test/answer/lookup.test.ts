@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../src/answer/lookup.js';
-import { type AnswerPlan, type SectionEntry, RCODE } from '../../src/answer/plan.js';
+import type { AnswerPlan, SectionEntry } from '../../src/answer/plan.js';
 import { ROOT_WIRE, foldCase, nameToText, textToName } from '../../src/zone/name.js';
-import { typeFromText, typeToText } from '../../src/zone/types.js';
+import { RCODE, typeFromText, typeToText } from '../../src/zone/types.js';
 import { RULES_FILES, zoneSetOf } from '../helpers/zones.js';
 
 const zones = zoneSetOf(RULES_FILES);

@@ -28,9 +28,9 @@ describe('admin API errors', () => {
   it('answers 404 to an unknown endpoint and 405 to a wrong method', async () => {
     expect(await api.call('GET', '/api/v1/nothing')).toMatchObject({ status: 404, body: { error: expect.stringMatching(/^no endpoint GET \/api\/v1\/nothing/) } });
     expect((await api.call('GET', '/api/v2/status')).status).toBe(404);
-    const wrongMethod = await api.call('PATCH', '/api/v1/nodes/web1');
+    const wrongMethod = await api.call('POST', '/api/v1/nodes/web1');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('PUT, DELETE');
+    expect(wrongMethod.headers.get('allow')).toBe('PUT, PATCH, DELETE');
   });
 
   it('answers 400 to a body that is not JSON, or bad percent-encoding', async () => {

@@ -8,13 +8,14 @@ import { pino } from 'pino';
 import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../../src/api/context.js';
 import { createApiHandler } from '../../src/api/routes.js';
 import { EmbeddedStore } from '../../src/health/embedded-store.js';
-import { type PoolSpec, poolKey } from '../../src/health/model.js';
+import { type PoolSpec, poolKey } from '../../src/pools/model.js';
 import type { HealthStore, StoreSnapshot } from '../../src/health/store.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
 import { nodeStatus } from '../../src/server/admin-context.js';
-import type { ReloadResult } from '../../src/server/instance.js';
-import { parseRuntimeRecord } from '../../src/zone/runtime-record.js';
+import type { ReloadResult } from '../../src/api/context.js';
+import { storeHeld, storePools } from '../../src/pools/documents.js';
+import { parseRuntimeRecord } from '../../src/pools/records.js';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789';
 
@@ -61,6 +62,8 @@ export async function startHarness({ store = new EmbeddedStore(), adminToken = A
     reloadZones: (): ReloadResult => ({ zones: 2, records: 14, pools: 3, errors: [], failedFiles: [] }),
     parsePool: (input) => parsePoolSpec(input),
     parseRecord: parseRuntimeRecord,
+    // Every name is placeable here: placement is the overlay's, tested with it.
+    problemWith: () => undefined,
     countChange: (kind) => changes.push(kind),
   };
   const { server, port } = await startHttpServer('127.0.0.1', 0, {
@@ -94,8 +97,8 @@ function closeServer(server: Server): Promise<void> {
 
 function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot): StatusView {
   const nodes = snapshot.nodes.map((node) => nodeStatus(node, snapshot.now));
-  const pools = [...snapshot.pools.map((pool) => ({ pool, source: 'store' as const })), { pool: FILE_POOL, source: 'file' as const }].map(({ pool, source }) =>
-    poolStatus(pool, source, nodes, snapshot.held[poolKey(pool)] ?? []),
+  const pools = [...storePools(snapshot).map((pool) => ({ pool, source: 'store' as const })), { pool: FILE_POOL, source: 'file' as const }].map(({ pool, source }) =>
+    poolStatus(pool, source, nodes, storeHeld(snapshot)[poolKey(pool)] ?? []),
   );
   return { instance, generation: snapshot.generation, now: snapshot.now, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
 }

@@ -73,7 +73,7 @@ describe('node endpoints', () => {
 
   it('wants a known state and, except to release, a reason', async () => {
     await api.call('PUT', '/api/v1/nodes/web1', { body: {} });
-    expect((await api.call('POST', '/api/v1/nodes/web1/admin', { body: { state: 'drain' } })).body.error).toBe('a reason is required to set drain');
+    expect((await api.call('POST', '/api/v1/nodes/web1/admin', { body: { state: 'drain' } })).body.error).toBe('reason: required to set drain');
     expect((await api.call('POST', '/api/v1/nodes/web1/admin', { body: { state: 'sleep', reason: 'x' } })).status).toBe(400);
     expect((await api.call('POST', '/api/v1/nodes/ghost/admin', { body: { state: 'drain', reason: 'x' } })).status).toBe(404);
   });

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setHeld } from '../../src/pools/documents.js';
 import { ADMIN_TOKEN, type Harness, startHarness } from '../api/harness.js';
 import { runCli } from './run-cli.js';
 
@@ -73,7 +74,7 @@ describe('flipdns client commands', () => {
     expect(shown.stdout).toMatch(/^ {2}a +web1 +192\.0\.2\.1 +0 +1 +yes +up +\d+\.\ds +\d+$/m);
     expect(shown.stdout).toMatch(/^ {2}b +web2 +192\.0\.2\.2 +1 +3 +no +unknown +- +\d+$/m);
 
-    await api.store.setHeld('app.example.test./A', ['a']);
+    await setHeld(api.store, 'app.example.test./A', ['a']);
     expect((await admin('pool', 'failback', 'app.example.test.', 'A')).stdout).toBe('app.example.test./A: released a\n');
     expect(JSON.parse((await admin('pool', 'list', '--json')).stdout).pools).toHaveLength(2);
     expect((await admin('pool', 'rm', 'app.example.test.', 'A')).stdout).toBe('removed app.example.test./A\n');

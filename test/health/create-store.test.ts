@@ -25,9 +25,9 @@ describe('createStore', () => {
       store = await createStore({ store: redis.url, redisPrefix: 'create-store-test:' });
       expect(store.kind).toBe('redis');
       expect(store.connected()).toBe(true);
-      await store.putRecord({ name: 'txt.example.test.', type: 'TXT', ttl: 60, values: ['"x"'] });
+      await store.putDocument('records', 'txt.example.test./TXT', { name: 'txt.example.test.', type: 'TXT', ttl: 60, values: ['"x"'] });
       const other = await createStore({ store: redis.url, redisPrefix: 'create-store-test:' });
-      expect((await other.snapshot()).records).toHaveLength(1);
+      expect(Object.keys((await other.snapshot()).documents.records)).toHaveLength(1);
       await other.close();
     } finally {
       await store?.close();

@@ -3,10 +3,11 @@
 
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setHeld } from '../../src/pools/documents.js';
 import { ZoneSet } from '../../src/answer/zoneset.js';
 import { Decider } from '../../src/health/decider.js';
 import { EmbeddedStore } from '../../src/health/embedded-store.js';
-import { poolKey } from '../../src/health/model.js';
+import { poolKey } from '../../src/pools/model.js';
 import { StateSync } from '../../src/health/sync.js';
 import { registerHealthMetrics } from '../../src/metrics/health-metrics.js';
 import { PoolOverlay } from '../../src/pools/overlay.js';
@@ -66,12 +67,12 @@ describe('Decider with the pool overlay', () => {
     stops.push(() => clearInterval(keepBeating));
     await beat(store, 'web1');
     await until(() => answer()[0] === '192.0.2.2', 'the backup');
-    await until(() => overlay.heldMembers(key).has('web1'), 'web1 held');
+    await until(() => overlay.pools().get(key)!.views.find((v) => v.member.id === 'web1')!.held, 'web1 held');
     await beat(store, 'web1');
     await beat(store, 'web1');
     expect(overlay.node('web1')!.state.health).toBe('up');
     expect(answer()).toEqual(['192.0.2.2']);
-    await store.setHeld(key, []);
+    await setHeld(store, key, []);
     expect(answer()).toEqual(['192.0.2.1']);
   });
 });

@@ -3,7 +3,8 @@
 // after the call returns; the embedded store before).
 
 import { createHash } from 'node:crypto';
-import type { NodeSpec, PoolSpec, RuntimeRecord } from '../../src/health/model.js';
+import type { NodeSpec } from '../../src/health/model.js';
+import type { PoolSpec, RuntimeRecord } from '../../src/pools/model.js';
 import type { HealthStore, StoreEvent } from '../../src/health/store.js';
 
 export function tokenHash(token: string): string {
@@ -71,7 +72,7 @@ export function recordEvents(store: HealthStore): EventLog {
   const events: StoreEvent[] = [];
   let markers = 0;
   store.onEvent((event) => events.push(event));
-  const isMarker = (event: StoreEvent) => event.kind === 'record' && event.record.name.startsWith('marker-');
+  const isMarker = (event: StoreEvent) => event.kind === 'document' && event.key.startsWith('marker-');
   return {
     events,
     async atLeast(count) {
@@ -80,8 +81,8 @@ export function recordEvents(store: HealthStore): EventLog {
     },
     async settled() {
       const name = `marker-${++markers}.test.`;
-      await store.putRecord(sampleRecord(name));
-      await eventually(() => events.some((e) => e.kind === 'record' && e.record.name === name), `marker event ${name}`);
+      await store.putDocument('records', name, sampleRecord(name));
+      await eventually(() => events.some((e) => e.kind === 'document' && e.key === name), `marker event ${name}`);
       return events.filter((e) => !isMarker(e));
     },
     async checkpoint() {

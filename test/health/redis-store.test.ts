@@ -48,9 +48,9 @@ describe('RedisStore', () => {
     await one.putNode(nodeSpec('a'));
     await two.putNode(nodeSpec('b'));
     await beat(two, 'a');
-    await one.putPool(samplePool('app.example.test.'));
-    await two.setHeld('app.example.test./A', ['web1']);
-    await one.putRecord(sampleRecord('txt.example.test.'));
+    await one.putDocument('pools', 'app.example.test./A', samplePool('app.example.test.'));
+    await two.putDocument('held', 'app.example.test./A', ['web1']);
+    await one.putDocument('records', 'txt.example.test./TXT', sampleRecord('txt.example.test.'));
     await two.removeNode('b');
 
     const [seenByOne, seenByTwo] = await Promise.all(logs.map((log) => log.atLeast(7)));
@@ -102,7 +102,7 @@ describe('RedisStore when Redis dies and comes back', () => {
     store.onEvent((event) => events.push(event));
     await store.putNode(nodeSpec('a'));
     await beat(store, 'a');
-    await store.putPool(samplePool('app.example.test.'));
+    await store.putDocument('pools', 'app.example.test./A', samplePool('app.example.test.'));
     const before = await store.snapshot();
 
     await redis.kill();
@@ -121,7 +121,7 @@ describe('RedisStore when Redis dies and comes back', () => {
     const after = await store.snapshot();
     expect({ ...after, now: 0 }).toEqual({ ...before, now: 0 });
     expect(await beat(store, 'a')).toMatchObject({ status: 'ok' });
-    await store.putRecord(sampleRecord('txt.example.test.'));
+    await store.putDocument('records', 'txt.example.test./TXT', sampleRecord('txt.example.test.'));
     expect((await store.snapshot()).generation).toBe(before.generation + 1);
   });
 });

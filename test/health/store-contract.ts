@@ -60,17 +60,15 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     await store.putNode(nodeSpec('b'));
     await store.setAdmin('a', 'drain', 'maintenance', 'alice');
     await beat(store, 'a');
-    await store.putPool(samplePool('app.example.test.'));
-    await store.setHeld('app.example.test./A', ['web1']);
-    await store.putRecord(sampleRecord('txt.example.test.'));
-    await store.removeRecord('txt.example.test./TXT');
-    await store.removePool('app.example.test./A');
+    await store.putDocument('pools', 'app.example.test./A', samplePool('app.example.test.'));
+    await store.putDocument('held', 'app.example.test./A', ['web1']);
+    await store.putDocument('records', 'txt.example.test./TXT', sampleRecord('txt.example.test.'));
+    await store.removeDocument('records', 'txt.example.test./TXT');
+    await store.removeDocument('pools', 'app.example.test./A');
     await store.removeNode('b');
 
     const events = await log.atLeast(10);
-    expect(events.map((e) => e.kind)).toEqual([
-      'node', 'node', 'node', 'node', 'pool', 'held', 'record', 'record-removed', 'pool-removed', 'node-removed',
-    ]);
+    expect(events.map((e) => e.kind)).toEqual(['node', 'node', 'node', 'node', 'document', 'document', 'document', 'document', 'document', 'node-removed']);
     expect(events.map(generationOf)).toEqual(Array.from({ length: 10 }, (_, i) => start + 1 + i));
     for (const event of nodeEvents(events)) expect(event.record.state.generation).toBe(event.generation);
     const decided = events.map((e) => ('decidedAt' in e ? e.decidedAt : NaN));
@@ -83,21 +81,21 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     const log = recordEvents(store);
     await store.putNode(nodeSpec('a'));
     await store.setAdmin('a', 'drain', 'why', 'who');
-    await store.putPool(samplePool('app.example.test.'));
-    await store.setHeld('app.example.test./A', ['web1']);
-    await store.putRecord(sampleRecord('txt.example.test.'));
+    await store.putDocument('pools', 'app.example.test./A', samplePool('app.example.test.'));
+    await store.putDocument('held', 'app.example.test./A', ['web1']);
+    await store.putDocument('records', 'txt.example.test./TXT', sampleRecord('txt.example.test.'));
     await log.checkpoint();
     const before = (await store.snapshot()).generation;
 
     await store.putNode(nodeSpec('a'));
     await store.setAdmin('a', 'drain', 'why', 'who');
-    await store.putPool(samplePool('app.example.test.'));
-    await store.setHeld('app.example.test./A', ['web1']);
-    await store.setHeld('other.example.test./A', []);
-    await store.putRecord(sampleRecord('txt.example.test.'));
+    await store.putDocument('pools', 'app.example.test./A', samplePool('app.example.test.'));
+    await store.putDocument('held', 'app.example.test./A', ['web1']);
+    await store.putDocument('records', 'txt.example.test./TXT', sampleRecord('txt.example.test.'));
     expect(await store.removeNode('missing')).toBe(false);
-    expect(await store.removePool('missing.example.test./A')).toBe(false);
-    expect(await store.removeRecord('missing.example.test./TXT')).toBe(false);
+    expect(await store.removeDocument('pools', 'missing.example.test./A')).toBe(false);
+    expect(await store.removeDocument('held', 'other.example.test./A')).toBe(false);
+    expect(await store.removeDocument('records', 'missing.example.test./TXT')).toBe(false);
     expect(await store.setAdmin('missing', 'drain', '', '')).toBeUndefined();
 
     expect((await store.snapshot()).generation).toBe(before);
@@ -400,41 +398,39 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     }
   });
 
-  it('round-trips pools, held members and runtime records, with their events', async () => {
+  it('round-trips documents in every collection, with their events', async () => {
     const { store } = await fresh();
     const log = recordEvents(store);
     const pool = samplePool('App.Example.Test.');
     const record = sampleRecord('txt.example.test.');
 
-    await store.putPool(pool);
-    await store.setHeld('app.example.test./A', ['web1', 'web2']);
-    await store.putRecord(record);
+    await store.putDocument('pools', 'app.example.test./A', pool);
+    await store.putDocument('held', 'app.example.test./A', ['web1', 'web2']);
+    await store.putDocument('records', 'txt.example.test./TXT', record);
     let snapshot = await store.snapshot();
-    expect(snapshot.pools).toEqual([pool]);
-    expect(snapshot.held).toEqual({ 'app.example.test./A': ['web1', 'web2'] });
-    expect(snapshot.records).toEqual([record]);
+    expect(snapshot.documents).toEqual({ pools: { 'app.example.test./A': pool }, held: { 'app.example.test./A': ['web1', 'web2'] }, records: { 'txt.example.test./TXT': record } });
 
     const replaced = { ...pool, ttl: 60 };
-    await store.putPool(replaced);
-    await store.setHeld('app.example.test./A', []);
+    await store.putDocument('pools', 'app.example.test./A', replaced);
+    expect(await store.removeDocument('held', 'app.example.test./A')).toBe(true);
     snapshot = await store.snapshot();
-    expect(snapshot.pools).toEqual([replaced]);
-    expect(snapshot.held).toEqual({});
+    expect(snapshot.documents.pools).toEqual({ 'app.example.test./A': replaced });
+    expect(snapshot.documents.held).toEqual({});
 
-    expect(await store.removePool('app.example.test./A')).toBe(true);
-    expect(await store.removeRecord('txt.example.test./TXT')).toBe(true);
+    expect(await store.removeDocument('pools', 'app.example.test./A')).toBe(true);
+    expect(await store.removeDocument('records', 'txt.example.test./TXT')).toBe(true);
     snapshot = await store.snapshot();
-    expect([snapshot.pools, snapshot.records, snapshot.held]).toEqual([[], [], {}]);
+    expect(snapshot.documents).toEqual({ pools: {}, records: {}, held: {} });
 
     const events = await log.atLeast(7);
     expect(events.map(unstamped)).toEqual([
-      { kind: 'pool', pool },
-      { kind: 'held', key: 'app.example.test./A', members: ['web1', 'web2'] },
-      { kind: 'record', record },
-      { kind: 'pool', pool: replaced },
-      { kind: 'held', key: 'app.example.test./A', members: [] },
-      { kind: 'pool-removed', key: 'app.example.test./A' },
-      { kind: 'record-removed', key: 'txt.example.test./TXT' },
+      { kind: 'document', collection: 'pools', key: 'app.example.test./A', value: pool },
+      { kind: 'document', collection: 'held', key: 'app.example.test./A', value: ['web1', 'web2'] },
+      { kind: 'document', collection: 'records', key: 'txt.example.test./TXT', value: record },
+      { kind: 'document', collection: 'pools', key: 'app.example.test./A', value: replaced },
+      { kind: 'document', collection: 'held', key: 'app.example.test./A' },
+      { kind: 'document', collection: 'pools', key: 'app.example.test./A' },
+      { kind: 'document', collection: 'records', key: 'txt.example.test./TXT' },
     ]);
   });
 
@@ -445,13 +441,13 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     const names = Array.from({ length: 30 }, (_, i) => `p${i}.example.test.`);
 
     const snapshots = await Promise.all(
-      names.flatMap((name) => [store.putPool(samplePool(name)).then(() => undefined), store.snapshot()]),
+      names.flatMap((name) => [store.putDocument('pools', name, samplePool(name)).then(() => undefined), store.snapshot()]),
     );
     const events = await log.atLeast(names.length);
     for (const snapshot of snapshots) {
       if (!snapshot) continue;
-      const expected = events.filter((e) => e.kind === 'pool' && e.generation <= snapshot.generation);
-      expect(snapshot.pools.map((p) => p.name).sort()).toEqual(expected.map((e) => (e.kind === 'pool' ? e.pool.name : '')).sort());
+      const expected = events.filter((e) => e.kind === 'document' && e.generation <= snapshot.generation);
+      expect(Object.keys(snapshot.documents.pools).sort()).toEqual(expected.map((e) => (e.kind === 'document' ? e.key : '')).sort());
       expect(snapshot.generation - start).toBe(expected.length);
     }
     for (const event of events) expect('decidedAt' in event && event.decidedAt).toBeGreaterThan(0);

@@ -41,7 +41,7 @@ function setup(options: { capacity?: number; watchMs?: number; flipsKept?: numbe
       ],
     }),
   ]);
-  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('web1', 'up', 1), node('web2', 'up', 1)], pools: [], records: [], held: {} });
+  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('web1', 'up', 1), node('web2', 'up', 1)], documents: { pools: {}, records: {}, held: {} } });
   let generation = 1;
   const setHealth = (id: string, health: 'up' | 'down') => overlay.applyEvent({ kind: 'node', generation: ++generation, record: node(id, health, generation), decidedAt: 0 });
   /** `source` asks for `name` at `at` ms after T0. */

@@ -1,7 +1,8 @@
 import dnsPacket from 'dns-packet';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { NodeRecord, PoolSpec } from '../../src/health/model.js';
+import type { NodeRecord } from '../../src/health/model.js';
+import { type PoolSpec, poolKey } from '../../src/pools/model.js';
 import type { StoreSnapshot } from '../../src/health/store.js';
 import { QueryStats, UDP } from '../../src/metrics/query-stats.js';
 import { PoolOverlay } from '../../src/pools/overlay.js';
@@ -24,7 +25,7 @@ function node(id: string, health: 'up' | 'down' | 'unknown', generation = 1): No
 }
 
 function snapshot(nodes: NodeRecord[], pools: PoolSpec[] = []): StoreSnapshot {
-  return { generation: 1, now: 0, nodes, pools, records: [], held: {} };
+  return { generation: 1, now: 0, nodes, documents: { pools: Object.fromEntries(pools.map((pool) => [poolKey(pool), pool])), records: {}, held: {} } };
 }
 
 function setup(pools: PoolSpec[] = [APP], now?: () => number) {
@@ -121,9 +122,9 @@ describe('PoolOverlay', () => {
     const { overlay, addresses } = setup([APP, outside, belowCut, onCname]);
     overlay.applySnapshot(snapshot([node('web1', 'up')]));
     expect(overlay.problems).toEqual([
-      'pool A: app.nowhere.example. is in no zone served here',
+      'pool A: app.nowhere.example. is in no zone served here (zones: example.test., other.test.)',
       'pool A: x.sub.example.test. lies below the zone cut at sub.example.test.',
-      'pool A: alias.example.test. would share its owner with a CNAME',
+      'pool A: alias.example.test. has a CNAME, which stands alone at its name',
     ]);
     expect(addresses()).toEqual(['192.0.2.101']);
   });

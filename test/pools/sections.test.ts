@@ -54,7 +54,7 @@ function setup(poolNames: string[]) {
   const overlay = new PoolOverlay(handler, pino({ level: 'silent' }));
   overlay.setStaticZones(handler.zoneSet);
   overlay.setFilePools(poolNames.map(pool));
-  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('primary', 'up', 1), node('backup', 'up', 1)], pools: [], records: [], held: {} });
+  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('primary', 'up', 1), node('backup', 'up', 1)], documents: { pools: {}, records: {}, held: {} } });
   /** The addresses of `owner` that a question puts in `section`. */
   const addressesIn = (section: Section, qname: string, qtype: dnsPacket.RecordType, owner: string): string[] => {
     const raw = handler.handle(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: qname, type: qtype }] }), UDP, 0)!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolSpec } from '../../src/health/model.js';
+import type { PoolSpec } from '../../src/pools/model.js';
 import { type MemberView, selectPool } from '../../src/pools/select.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
 

@@ -1,4 +1,5 @@
-// Pools, runtime records and held members: JSON documents in hashes by key.
+// Documents of the layers above (pools, run-time records, held members): JSON
+// in one hash per collection, by key.
 
 import { PRELUDE } from './prelude.js';
 
@@ -20,18 +21,15 @@ publish(ARGV[5], next_generation(), clock())
 return 1
 `;
 
-/** ARGV: prefix. Returns [generation, now, node JSONs, pool JSONs, record JSONs, held as field/value pairs]. */
+/** ARGV: prefix, then the collections. Returns [generation, now, node JSONs, each collection's hash as field/value pairs]. */
 export const SNAPSHOT = `${PRELUDE}
 local nodes = {}
 for _, id in ipairs(redis.call('SMEMBERS', NODES)) do
   nodes[#nodes + 1] = node_json(load_node(id))
 end
-return {
-  tonumber(redis.call('GET', GENERATION) or '0'),
-  clock(),
-  nodes,
-  redis.call('HVALS', P .. 'pools'),
-  redis.call('HVALS', P .. 'records'),
-  redis.call('HGETALL', P .. 'held'),
-}
+local reply = { tonumber(redis.call('GET', GENERATION) or '0'), clock(), nodes }
+for i = 2, #ARGV do
+  reply[#reply + 1] = redis.call('HGETALL', P .. ARGV[i])
+end
+return reply
 `;

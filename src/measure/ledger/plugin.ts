@@ -6,7 +6,7 @@ import { ApiError } from '../../api/http-io.js';
 import { ownerName, rrType } from '../../api/params.js';
 import type { Config } from '../../config/schema.js';
 import type { TapPlugin, TapView } from '../../server/tap.js';
-import { poolKey } from '../../health/model.js';
+import { poolKey } from '../../pools/model.js';
 import { Ledger } from './ledger.js';
 import { LedgerMetrics } from './metrics.js';
 import type { LedgerReport } from './report.js';

@@ -6,6 +6,7 @@
 // messages/s) is far above the few hundred queries/s a probe or drill sends.
 
 import DNS from 'dns2';
+import { rcodeToText } from '../../zone/types.js';
 
 export interface Target {
   /** How reports name it: `host:port`, or a drill's variant name. */
@@ -34,14 +35,12 @@ export interface Question {
 /** ms on the wall clock, monotonic within a process. */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
 
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
-
 /** One fresh query; never rejects: a failure is an observation too. */
 export async function ask(target: Target, question: Question, timeoutMs: number, now: () => number = wallClock): Promise<Observation> {
   const query = DNS.UDPClient({ dns: target.host, port: target.port, timeout: timeoutMs, retryOverTCP: false } as Parameters<typeof DNS.UDPClient>[0]);
   try {
     const response = await query(question.name, question.type);
-    const rcode = RCODES[response.header.rcode] ?? `RCODE${response.header.rcode}`;
+    const rcode = rcodeToText(response.header.rcode);
     const type = DNS.Packet.TYPE[question.type];
     const records = response.answers.filter((answer) => answer.type === type) as Array<DNS.Packet.Resource & { address?: string; domain?: string }>;
     const values = records.map((record) => String(record.address ?? record.domain).toLowerCase()).sort();

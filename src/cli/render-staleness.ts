@@ -1,8 +1,8 @@
 // The staleness view as text for `flipdns staleness`: per pool, its last
 // flips, each with its stale resolvers. Times are seconds relative to the flip.
 
-import { table } from '../../cli/output.js';
-import type { FlipView, PoolStaleness, StalenessView } from './view.js';
+import { table } from './output.js';
+import type { FlipView, PoolStaleness, StalenessView } from '../measure/ledger/view.js';
 
 /** Resolvers listed per flip; --json has them all. */
 const LISTED = 20;

@@ -1,8 +1,8 @@
 // The drill's table for the terminal.
 
-import { table } from '../../cli/output.js';
-import type { DrillReport, Spread } from './drill.js';
-import { RESOLVER_VARIANTS } from './resolvers.js';
+import { table } from './output.js';
+import type { DrillReport, Spread } from '../measure/drill/drill.js';
+import { RESOLVER_VARIANTS } from '../measure/drill/resolvers.js';
 
 /** Seconds shown one by one in the per-second table; the chart has them all. */
 const SECONDS_LISTED = 12;

@@ -1,7 +1,7 @@
 // A probe report as text for `flipdns probe`.
 
-import { table } from '../../cli/output.js';
-import type { ProbeReport } from './probe.js';
+import { table } from './output.js';
+import type { ProbeReport } from '../measure/probe/probe.js';
 
 export function renderProbe(report: ProbeReport): string {
   const { question, ttl, ttlFrom, intervalMs } = report;
