@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { callApi, errorOf } from '../api/client.js';
 import type { NodeView } from '../api/views.js';
 import { NODE_DEFAULTS } from '../pools/spec.js';
-import type { Check, CheckResult } from './checks.js';
+import type { Check, CheckResult } from '../checks/probes.js';
 
 export interface AgentOptions {
   node: string;
@@ -33,6 +33,8 @@ export class Agent {
   private intervalMs: number;
   private preferred = 0;
   private phase = '';
+  /** The last warning that a fixed --interval cannot keep the node's promise; '' while it can. */
+  private paceWarning = '';
   /** The node has been reported down since the check last passed. */
   private reported = false;
   private timer?: NodeJS.Timeout;
@@ -95,7 +97,7 @@ export class Agent {
         if (answer.status === 200) {
           this.preferred = index;
           const view = (answer.body as { node: NodeView }).node;
-          this.followInterval(view.intervalMs);
+          this.heed(view);
           return { server, node: view };
         }
         // A refusal (wrong token, unknown node) would be the same on every instance;
@@ -114,10 +116,20 @@ export class Agent {
     return undefined;
   }
 
-  private followInterval(nodeIntervalMs: number): void {
-    if (this.options.intervalMs !== undefined || nodeIntervalMs === this.intervalMs) return;
-    this.options.log.info({ intervalMs: nodeIntervalMs, was: this.intervalMs }, "beating at the node's interval, as the server has it");
-    this.intervalMs = nodeIntervalMs;
+  /** The node's contract as the server has it: follow its interval, or say when a fixed --interval cannot keep it. */
+  private heed({ intervalMs: nodeIntervalMs, fall }: NodeView): void {
+    const { intervalMs: fixed, log } = this.options;
+    if (fixed === undefined) {
+      if (nodeIntervalMs === this.intervalMs) return;
+      log.info({ intervalMs: nodeIntervalMs, was: this.intervalMs }, "beating at the node's interval, as the server has it");
+      this.intervalMs = nodeIntervalMs;
+      return;
+    }
+    const warning = paceWarning(fixed, nodeIntervalMs, fall);
+    if (warning === this.paceWarning) return;
+    if (warning) log.warn({ intervalMs: fixed, nodeIntervalMs, fall }, warning);
+    else log.info({ intervalMs: fixed, nodeIntervalMs, fall }, `--interval ${fixed} ms now keeps the node's interval of ${nodeIntervalMs} ms`);
+    this.paceWarning = warning;
   }
 
   private enter(phase: string, level: Level, message: string, details: Record<string, unknown>): void {
@@ -125,4 +137,12 @@ export class Agent {
     this.phase = phase;
     this.options.log[level](details, message);
   }
+}
+
+/** What the server will make of beats every `intervalMs` from a node that promised one every `nodeIntervalMs`; '' when nothing. */
+function paceWarning(intervalMs: number, nodeIntervalMs: number, fall: number): string {
+  if (intervalMs <= nodeIntervalMs) return '';
+  const late = `--interval ${intervalMs} ms is longer than the node's interval of ${nodeIntervalMs} ms: the server will judge the node late`;
+  const deadlineMs = fall * nodeIntervalMs;
+  return intervalMs < deadlineMs ? late : `${late}, and declare it down between beats (its deadline is fall ${fall} × ${nodeIntervalMs} ms = ${deadlineMs} ms)`;
 }

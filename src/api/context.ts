@@ -1,9 +1,11 @@
 // What the admin API needs from a running instance. The instance implements it
 // (src/server/instance.ts); the routes (src/api/routes.ts) only use this.
 
+import type { NodeCheck } from '../checks/model.js';
 import type { AdminState, Health } from '../health/model.js';
 import type { HealthStore } from '../health/store.js';
 import type { Logger } from '../log/logger.js';
+import type { NodeReport, NodeReportResult } from '../metrics/health-metrics.js';
 import type { Problem } from '../pools/layout.js';
 import type { PoolPolicy, PoolSpec, PoolType, RuntimeRecord } from '../pools/model.js';
 
@@ -36,6 +38,14 @@ export interface NodeStatus {
   /** Why a down node is down. */
   downReason?: string;
   generation: number;
+  /** Its server-side check, every instance's verdict, and what they conclude together. */
+  check?: NodeCheckStatus;
+}
+
+export interface NodeCheckStatus extends NodeCheck {
+  /** Most instances' verdicts say the check fails: the node is out of every answer, whatever its heartbeats. */
+  failing: boolean;
+  verdicts: Array<{ instance: string; failing: boolean; reason?: string; since: number }>;
 }
 
 export interface PoolMemberStatus {
@@ -44,10 +54,12 @@ export interface PoolMemberStatus {
   value: string;
   priority: number;
   weight: number;
-  /** Counts as available for answers now (health, admin state, startup rule, held). */
+  /** The answer is chosen among it now (health, admin state, startup rule, held). */
   available: boolean;
   /** Held out after a failure until an operator releases the pool (failback: manual). */
   held: boolean;
+  /** Its node exists; a member without one counts by the startup rule and can never fail over. */
+  hasNode: boolean;
 }
 
 export interface PoolStatus {
@@ -61,8 +73,12 @@ export interface PoolStatus {
   answerTtl: number;
   /** The values answered now (for weighted/multivalue, the candidates). */
   answer: string[];
+  /** What the pool answers: records, NODATA or SERVFAIL. */
+  outcome: 'answer' | 'nodata' | 'servfail';
   /** True when no member is available and the all-down behaviour is in force. */
   allDown: boolean;
+  /** Why no member is available: down, taken out by an operator, or not known yet (startup: assume-down). */
+  allDownCause?: 'down' | 'operator' | 'unknown';
   members: PoolMemberStatus[];
 }
 
@@ -74,6 +90,8 @@ export interface StatusView {
   store: { kind: 'redis' | 'embedded'; connected: boolean };
   nodes: NodeStatus[];
   pools: PoolStatus[];
+  /** What is not served as configured: failed files, node definitions in conflict, pools and records not placed. */
+  problems: string[];
 }
 
 export interface AdminContext {
@@ -90,4 +108,6 @@ export interface AdminContext {
   problemWith(change: { pool: PoolSpec } | { record: RuntimeRecord }): Problem | undefined;
   /** Counts an operator change in metrics (`flipdns_admin_changes_total{kind}`). */
   countChange(kind: string): void;
+  /** Counts a node's heartbeat or down report by what became of it (`flipdns_node_reports_total`). */
+  countNodeReport(report: NodeReport, result: NodeReportResult): void;
 }

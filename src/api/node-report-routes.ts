@@ -2,7 +2,7 @@
 // for that node only. A heartbeat keeps it up; a down report (its agent's
 // local check failed) takes it down at once.
 
-import type { HeartbeatResult } from '../health/store.js';
+import { type HeartbeatResult, StoreUnavailableError } from '../health/store.js';
 import { hashToken } from './auth.js';
 import type { AdminContext } from './context.js';
 import { ApiError } from './http-io.js';
@@ -34,14 +34,23 @@ export function nodeReportRoutes(ctx: AdminContext): Route[] {
   ];
 }
 
-async function answer(ctx: AdminContext, call: ApiCall, what: string, report: (id: string, tokenHash: string) => Promise<HeartbeatResult>) {
+async function answer(ctx: AdminContext, call: ApiCall, what: 'heartbeat' | 'down report', report: (id: string, tokenHash: string) => Promise<HeartbeatResult>) {
   const id = nodeId(call.params.id);
-  const result = await report(id, hashToken(call.bearer));
-  if (result.status === 'unknown-node') throw new ApiError(404, `no node ${id}`);
+  const kind = what === 'heartbeat' ? 'heartbeat' : 'down';
+  const result = await report(id, hashToken(call.bearer)).catch((err: unknown) => {
+    if (err instanceof StoreUnavailableError) ctx.countNodeReport(kind, 'store-unavailable');
+    throw err;
+  });
+  if (result.status === 'unknown-node') {
+    ctx.countNodeReport(kind, 'unknown-node');
+    throw new ApiError(404, `no node ${id}`);
+  }
   if (result.status === 'bad-token') {
+    ctx.countNodeReport(kind, 'wrong-token');
     // Worth a warning: a misconfigured agent, or someone trying to speak for a node.
     ctx.log.warn({ node: id, remote: call.req.socket.remoteAddress }, `${what} refused: wrong token for this node`);
     throw new ApiError(403, `this token is not ${id}'s`);
   }
+  ctx.countNodeReport(kind, 'accepted');
   return { body: { node: nodeView(result.record) } };
 }

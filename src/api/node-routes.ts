@@ -1,6 +1,7 @@
 // Nodes as operators manage them: their heartbeat contract, removal, and
 // overrides (drain, force up or down).
 
+import { parseNodeCheck } from '../checks/model.js';
 import { parseNodeSpec } from '../pools/spec.js';
 import { recordChange } from './audit.js';
 import { hashToken, newToken } from './auth.js';
@@ -54,8 +55,34 @@ export function nodeRoutes(ctx: AdminContext): Route[] {
       handle: async (call) => {
         const id = nodeId(call.params.id);
         if (!(await ctx.store.removeNode(id))) throw new ApiError(404, `no node ${id}`);
+        await ctx.store.removeDocument('checks', id);
         recordChange(ctx, call, 'node-removed', { node: id });
         return { body: { removed: id } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: 'nodes/:id/check',
+      auth: 'admin',
+      // Every instance probes the node's service and votes; see checks/README.md.
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        const check = parseNodeCheck(call.body);
+        if (!(await nodeRecord(ctx, id))) throw new ApiError(404, `no node ${id}`);
+        await ctx.store.putDocument('checks', id, check);
+        recordChange(ctx, call, 'node-check-set', { node: id, url: check.url });
+        return { body: { node: id, check } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: 'nodes/:id/check',
+      auth: 'admin',
+      handle: async (call) => {
+        const id = nodeId(call.params.id);
+        if (!(await ctx.store.removeDocument('checks', id))) throw new ApiError(404, `node ${id} has no server-side check`);
+        recordChange(ctx, call, 'node-check-removed', { node: id });
+        return { body: { node: id, check: null } };
       },
     },
     {

@@ -16,6 +16,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export interface ClientFlags {
   server: string;
   token?: string;
+  /** Where commander took --token from: `cli` or `env`. */
+  tokenSource?: string;
   json?: boolean;
   reason?: string;
 }
@@ -29,7 +31,11 @@ export function withClientOptions(command: Command, { reason }: { reason: 'none'
   command
     .addOption(serverOption())
     .addOption(new Option('--token <TOKEN>', `admin token (default: the one a local server generated, read from $${envFor('adminTokenFile')} or ${SCHEMA.adminTokenFile.default})`).env(envFor('adminToken')))
-    .option('--json', 'print the server answer as JSON');
+    .option('--json', 'print the server answer as JSON')
+    // Kept for the error when the server refuses the token, which names where it came from.
+    .hook('preAction', (self) => {
+      self.setOptionValue('tokenSource', self.getOptionValueSource('token'));
+    });
   if (reason !== 'none') command.addOption(new Option('--reason <TEXT>', 'why: logged with the change').makeOptionMandatory(reason === 'required'));
   return command;
 }
@@ -38,13 +44,18 @@ export function withClientOptions(command: Command, { reason }: { reason: 'none'
 export async function adminRequest(flags: ClientFlags, method: ApiRequest['method'], path: string[], body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
   const headers: Record<string, string> = { 'x-flipdns-actor': actor(), ...extraHeaders };
   if (flags.reason) headers['x-flipdns-reason'] = flags.reason;
-  return request(flags.server, { method, path, token: adminToken(flags), body, headers });
+  const token = adminToken(flags);
+  return request(flags.server, { method, path, token: token.value, body, headers }, token.origin);
 }
 
-/** One request with any token (a node's heartbeat); resolves to the body, or throws a CliError. */
-export async function request(server: string, req: Omit<ApiRequest, 'timeoutMs'>): Promise<unknown> {
+/**
+ * One request with any token (a node's heartbeat); resolves to the body, or throws a CliError.
+ * `tokenOrigin` says where the token came from when the server refuses it (401).
+ */
+export async function request(server: string, req: Omit<ApiRequest, 'timeoutMs'>, tokenOrigin?: string): Promise<unknown> {
   try {
     const answer = await callApi(server, { ...req, timeoutMs: REQUEST_TIMEOUT_MS });
+    if (answer.status === 401 && tokenOrigin) throw new CliError(`${errorOf(answer)} (${tokenOrigin})`, EXIT_PROBLEMS);
     if (answer.status >= 400) throw new CliError(errorOf(answer), EXIT_PROBLEMS);
     return answer.body;
   } catch (err) {
@@ -53,9 +64,12 @@ export async function request(server: string, req: Omit<ApiRequest, 'timeoutMs'>
   }
 }
 
-/** --token or its variable; else the file where `flipdns serve` wrote the token it generated, as on the same machine. */
-function adminToken(flags: ClientFlags): string {
-  if (flags.token) return flags.token;
+/**
+ * --token or its variable; else the file where `flipdns serve` wrote the token it generated, as on the same machine.
+ * With where it came from, never the token itself.
+ */
+function adminToken(flags: ClientFlags): { value: string; origin: string } {
+  if (flags.token) return { value: flags.token, origin: flags.tokenSource === 'env' ? `the token from ${envFor('adminToken')}` : 'the token given with --token' };
   const file = process.env[envFor('adminTokenFile')] ?? SCHEMA.adminTokenFile.default;
   let token = '';
   try {
@@ -64,7 +78,7 @@ function adminToken(flags: ClientFlags): string {
     // Reported below, with the other ways to give a token.
   }
   if (!token) throw new CliError(`no admin token: give --token, set ${envFor('adminToken')}, or run where ${file} is`, EXIT_USAGE);
-  return token;
+  return { value: token, origin: `the token read from ${file}; a server writes that file when it generates a token at start: give --token or set ${envFor('adminToken')}` };
 }
 
 /** Who makes the change, for the server's log: user@host. */

@@ -4,7 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { Agent } from '../agent/agent.js';
-import { type Check, commandCheck, httpCheck, noCheck, parseHostPort, tcpCheck } from '../agent/checks.js';
+import { type Check, commandCheck, httpCheck, noCheck, parseHostPort, tcpCheck } from '../checks/probes.js';
 import { DEFAULT_SERVER } from './admin-client.js';
 import { integerArg, urlArg } from './arg-parsers.js';
 import { nodeTokenOption } from './node-token-option.js';

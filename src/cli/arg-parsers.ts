@@ -12,6 +12,12 @@ export function integerArg(min: number, max: number): (raw: string) => number {
   };
 }
 
+/** A bearer token: an empty one (a shell variable that was never set) is refused here rather than by the server. */
+export function tokenArg(raw: string): string {
+  if (raw.trim() === '') throw new InvalidArgumentError('the token is empty');
+  return raw;
+}
+
 /** A count or duration whose range the server checks, so the two cannot disagree. */
 export function wholeNumberArg(raw: string): number {
   if (!/^\d{1,15}$/.test(raw)) throw new InvalidArgumentError('must be a whole number');

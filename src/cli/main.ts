@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { StoreSettingsError } from '../health/create-store.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
+import { VERSION } from '../config/version.js';
 import { registerAgentCommand } from './agent.js';
 import { registerDrillCommand } from './drill.js';
 import { CliError } from './cli-error.js';
@@ -26,6 +27,7 @@ import { registerZoneReloadCommand } from './zone-reload.js';
 export function buildProgram(): Command {
   const program = new Command('flipdns')
     .description('Authoritative DNS server for DNS-based failover')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(message.split('\n')[0] + '\n') });
 
@@ -39,9 +41,9 @@ export function buildProgram(): Command {
   const zone = program.command('zone').description('zone files');
   zone
     .command('check')
-    .argument('[dir]', 'folder of zone files', 'zones')
-    .description('load every *.zone file and print each error as file:line: message')
-    .action((dir: string) => zoneCheckCommand(dir));
+    .argument('[path]', 'folder of zone and pool files, or one such file', 'zones')
+    .description('load every *.zone and *.pools.json file (or the one named) and print each error as file:line: message')
+    .action((path: string) => zoneCheckCommand(path));
   registerZoneReloadCommand(zone);
 
   registerStatusCommand(program);
@@ -72,8 +74,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof ConfigError || err instanceof StoreSettingsError) {
       process.stderr.write(`flipdns: ${err.message}\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
+      // A refused start may have opened HTTP already (it answers while the store is awaited): it must not linger.
+      process.exit(EXIT_USAGE);
     }
     throw err;
   }

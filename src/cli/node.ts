@@ -4,11 +4,19 @@
 import { type Command, Option } from 'commander';
 import type { NodeStatus } from '../api/context.js';
 import type { NodeView } from '../api/views.js';
+import type { NodeCheck } from '../checks/model.js';
 import type { AdminState } from '../health/model.js';
 import { type ClientFlags, adminRequest, withClientOptions } from './admin-client.js';
 import { wholeNumberArg } from './arg-parsers.js';
 import { emit } from './output.js';
 import { renderNodes } from './render-status.js';
+
+interface CheckFlags extends ClientFlags {
+  interval?: number;
+  timeout?: number;
+  fall?: number;
+  rise?: number;
+}
 
 interface AddFlags extends ClientFlags {
   interval?: number;
@@ -26,7 +34,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--interval <MS>', 'ms between the heartbeats the node sends', wholeNumberArg)
       .option('--fall <N>', 'missed intervals before the node is down', wholeNumberArg)
       .option('--rise <N>', 'on-time heartbeats that bring a down node up', wholeNumberArg)
-      .addOption(new Option('--node-token <TOKEN>', "the node's heartbeat token; a new node without one gets a random token, printed once"));
+      .addOption(new Option('--node-token <TOKEN>', "the node's heartbeat token (node add without one: a random token, printed once; node update without one: the token stays)"));
 
   contractOptions(withClientOptions(node.command('add'), { reason: 'optional' }))
     .description('add a node (refused if it exists: use node update); what is not given takes its default')
@@ -37,11 +45,33 @@ export function registerNodeCommands(program: Command): void {
     .action((id: string, flags: AddFlags) => saveNode(id, flags, 'PATCH', {}));
 
   withClientOptions(node.command('rm'), { reason: 'optional' })
-    .description('remove a node')
-    .argument('<id>')
+    .description('remove a node, and its server-side check')
+    .argument('<id>', 'node id')
     .action(async (id: string, flags: ClientFlags) => {
       const body = await adminRequest(flags, 'DELETE', ['nodes', id]);
       emit(flags.json, body, () => `removed ${(body as { removed: string }).removed}\n`);
+    });
+
+  withClientOptions(node.command('check'), { reason: 'optional' })
+    .description("probe the node's service from every flipdns instance; the node is out of answers while most instances' checks fail")
+    .argument('<id>', 'node id')
+    .argument('<url>', 'tcp://HOST:PORT (a connection opens) or an http(s):// URL (a status below 400)')
+    .option('--interval <MS>', 'ms between probes (default 1000)', wholeNumberArg)
+    .option('--timeout <MS>', 'ms a probe may take, at most the interval (default 500)', wholeNumberArg)
+    .option('--fall <N>', 'failed probes in a row before an instance says the check fails (default 3)', wholeNumberArg)
+    .option('--rise <N>', 'passed probes in a row before it says the check passes again (default 2)', wholeNumberArg)
+    .action(async (id: string, url: string, flags: CheckFlags) => {
+      const check = { url, intervalMs: flags.interval, timeoutMs: flags.timeout, fall: flags.fall, rise: flags.rise };
+      const body = (await adminRequest(flags, 'PUT', ['nodes', id, 'check'], check)) as { check: NodeCheck };
+      emit(flags.json, body, () => `node ${id}: checked at ${body.check.url} every ${body.check.intervalMs} ms (timeout ${body.check.timeoutMs} ms), failing after ${body.check.fall}, passing after ${body.check.rise}\n`);
+    });
+
+  withClientOptions(node.command('uncheck'), { reason: 'optional' })
+    .description("stop the node's server-side check: heartbeats alone decide again")
+    .argument('<id>', 'node id')
+    .action(async (id: string, flags: ClientFlags) => {
+      const body = await adminRequest(flags, 'DELETE', ['nodes', id, 'check']);
+      emit(flags.json, body, () => `node ${id}: no server-side check\n`);
     });
 
   withClientOptions(node.command('list'), { reason: 'none' })
@@ -53,17 +83,17 @@ export function registerNodeCommands(program: Command): void {
 
   withClientOptions(node.command('drain'), { reason: 'required' })
     .description('take the node out of answers, whatever its health')
-    .argument('<id>')
+    .argument('<id>', 'node id')
     .action((id: string, flags: ClientFlags) => setAdmin(id, 'drain', flags));
 
   withClientOptions(node.command('undrain'), { reason: 'optional' })
     .description('end a drain or force: health decides again')
-    .argument('<id>')
+    .argument('<id>', 'node id')
     .action((id: string, flags: ClientFlags) => setAdmin(id, 'none', flags));
 
   withClientOptions(node.command('force'), { reason: 'required' })
     .description('count the node as up or down, whatever its heartbeats say')
-    .argument('<id>')
+    .argument('<id>', 'node id')
     .addArgument(program.createArgument('<state>', 'up or down').choices(['up', 'down']))
     .action((id: string, state: 'up' | 'down', flags: ClientFlags) => setAdmin(id, state === 'up' ? 'force-up' : 'force-down', flags));
 }

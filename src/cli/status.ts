@@ -6,7 +6,7 @@ import { emit } from './output.js';
 import { isUnhealthy, renderStatus } from './render-status.js';
 
 export function registerStatusCommand(program: Command): void {
-  withClientOptions(program.command('status').description('pools with their members, nodes with their health; exit 1 when a pool is all down or the store unreachable'), { reason: 'none' })
+  withClientOptions(program.command('status').description('pools with their members, nodes with their health; exit 1 when a pool is all down, the store unreachable, or a problem is listed'), { reason: 'none' })
     .action(async (flags: ClientFlags) => {
       const view = (await adminRequest(flags, 'GET', ['status'])) as StatusView;
       emit(flags.json, view, () => renderStatus(view));

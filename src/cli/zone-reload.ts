@@ -13,7 +13,7 @@ export function registerZoneReloadCommand(zone: Command): void {
       emit(flags.json, result, () => `reloaded: ${result.zones} zones, ${result.records} records, ${result.pools} pools\n`);
       if (result.failedFiles.length > 0) {
         for (const error of result.errors) process.stderr.write(`${error}\n`);
-        process.stderr.write(`${result.failedFiles.length} zone file(s) not loaded: ${result.failedFiles.join(', ')}\n`);
+        process.stderr.write(`${result.failedFiles.length} file(s) not loaded (their previous version keeps serving): ${result.failedFiles.join(', ')}\n`);
         process.exitCode = EXIT_PROBLEMS;
       }
     });

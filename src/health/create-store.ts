@@ -4,7 +4,9 @@
 
 import { EmbeddedStore } from './embedded-store.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
-import type { HealthStore } from './store.js';
+import { type HealthStore, StoreSettingsError } from './store.js';
+
+export { StoreSettingsError };
 
 export interface StoreSettings {
   /** `embedded`, or a `redis://` / `rediss://` URL. */
@@ -18,9 +20,6 @@ export interface StoreSettings {
   redisPrefix?: string;
 }
 
-export class StoreSettingsError extends Error {
-  override name = 'StoreSettingsError';
-}
 
 /** The store the settings describe, started (connected, for Redis). */
 export async function createStore(settings: StoreSettings): Promise<HealthStore> {
@@ -37,6 +36,7 @@ export function redisStoreOptions(settings: StoreSettings): RedisStoreOptions {
     throw new StoreSettingsError(`store: expected "embedded" or a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
   }
   if (!URL.canParse(url)) throw new StoreSettingsError(`store: not a valid URL: ${JSON.stringify(url)}`);
+  if (!/^\/?\d*$/.test(new URL(url).pathname)) throw new StoreSettingsError(`store: the path of the URL must be a database number, as in redis://host:6379/0; got ${JSON.stringify(new URL(url).pathname)}`);
   const sentinels = settings.redisSentinels === undefined ? undefined : parseSentinels(settings.redisSentinels);
   if (sentinels && !settings.redisSentinelName) {
     throw new StoreSettingsError('redisSentinelName: required with redisSentinels (the master name the sentinels monitor)');

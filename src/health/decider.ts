@@ -46,10 +46,15 @@ export class Decider {
     void this.renew();
   }
 
-  stop(): void {
+  /** Stops deciding and gives the lease up, so that on a clean stop another instance decides at once. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.renewTimer);
     clearTimeout(this.sweepTimer);
+    if (!this.leading) return;
+    this.leading = false;
+    await this.store.releaseLead(this.instanceId).catch((err: unknown) => this.log.warn({ err }, 'could not give the decider lease up; it expires by itself'));
+    this.log.info('stopped making the health decisions');
   }
 
   private async renew(): Promise<void> {

@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { LATE_AFTER_INTERVALS, MISSED_DEADLINE, type AdminState, type NodeRecord, type NodeSpec } from './model.js';
-import { COLLECTIONS, type Collection, type HealthStore, type HeartbeatResult, type StoreEvent, type StoreSnapshot, type SweepResult } from './store.js';
+import { COLLECTIONS, type Collection, documentsOf, type HealthStore, type HeartbeatResult, type StoreEvent, type StoreSnapshot, type SweepResult } from './store.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event as the change describes it; publish() adds the generation and time. */
@@ -35,7 +35,7 @@ export class EmbeddedStore implements HealthStore {
       generation: this.generation,
       now: this.clock(),
       nodes: [...this.nodes.values()],
-      documents: Object.fromEntries(COLLECTIONS.map((collection) => [collection, Object.fromEntries(this.documents.get(collection)!)])) as StoreSnapshot['documents'],
+      documents: documentsOf(Object.fromEntries([...this.documents].map(([collection, documents]) => [collection, Object.fromEntries(documents)]))),
     });
   }
 
@@ -43,12 +43,12 @@ export class EmbeddedStore implements HealthStore {
     return this.clock();
   }
 
-  async putNode(spec: NodeSpec): Promise<NodeRecord> {
+  async putNode(spec: NodeSpec, options: { createOnly?: boolean } = {}): Promise<NodeRecord> {
     const now = this.clock();
     let node = this.nodes.get(spec.id);
     if (node) {
       const old = node.spec;
-      if (old.intervalMs === spec.intervalMs && old.fall === spec.fall && old.rise === spec.rise && old.tokenHash === spec.tokenHash) {
+      if (options.createOnly || (old.intervalMs === spec.intervalMs && old.fall === spec.fall && old.rise === spec.rise && old.tokenHash === spec.tokenHash)) {
         return structuredClone(node);
       }
       // The window keeps its start (the last beat, grace or addition) and takes the new length.
@@ -130,6 +130,10 @@ export class EmbeddedStore implements HealthStore {
     if (this.lease && this.lease.expiresAt > now && this.lease.holder !== instanceId) return false;
     this.lease = { holder: instanceId, expiresAt: now + leaseMs };
     return true;
+  }
+
+  async releaseLead(instanceId: string): Promise<void> {
+    if (this.lease?.holder === instanceId) this.lease = undefined;
   }
 
   async sweep(): Promise<SweepResult> {

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { GRACE_ALL, SWEEP } from './lua/deadlines.js';
 import { SNAPSHOT, WRITE_DOCUMENT } from './lua/documents.js';
 import { HEARTBEAT, REPORT_DOWN } from './lua/heartbeat.js';
-import { TRY_LEAD } from './lua/lease.js';
+import { RELEASE_LEAD, TRY_LEAD } from './lua/lease.js';
 import { PUT_NODE, REMOVE_NODE, SET_ADMIN } from './lua/nodes.js';
 import { type AdminState, type NodeRecord, type NodeSpec } from './model.js';
 import { asStoreError } from './redis-errors.js';
@@ -16,7 +16,9 @@ import { describeRedisTarget, ioredisOptions, type RedisStoreOptions } from './r
 import { LuaScript } from './redis-script.js';
 import {
   COLLECTIONS,
+  documentsOf,
   type Collection,
+  StoreSettingsError,
   StoreUnavailableError,
   type HealthStore,
   type HeartbeatResult,
@@ -38,6 +40,7 @@ const scripts = {
   writeDocument: new LuaScript(WRITE_DOCUMENT),
   snapshot: new LuaScript(SNAPSHOT),
   tryLead: new LuaScript(TRY_LEAD),
+  releaseLead: new LuaScript(RELEASE_LEAD),
 };
 
 /** generation, now, node JSONs, then each collection's hash as field/value pairs, in COLLECTIONS order. */
@@ -83,12 +86,27 @@ export class RedisStore implements HealthStore {
     });
     try {
       await Promise.race([firstUp, timedOut]);
+      await this.checkDatabase();
       this.started = true;
     } catch (err) {
       await this.close();
       throw err;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * ioredis falls back to database 0 when the URL's database does not exist,
+   * which would silently share state with whatever uses 0: refuse instead.
+   */
+  private async checkDatabase(): Promise<void> {
+    const db = Number(new URL(this.options.url).pathname.slice(1) || '0');
+    if (db === 0) return;
+    try {
+      await this.command.select(db);
+    } catch (err) {
+      throw new StoreSettingsError(`store: Redis at ${describeRedisTarget(this.options)} has no database ${db}: ${(err as Error).message} (see "databases" in redis.conf)`);
     }
   }
 
@@ -106,7 +124,7 @@ export class RedisStore implements HealthStore {
 
   async snapshot(): Promise<StoreSnapshot> {
     const [generation, now, nodes, ...hashes] = (await this.run(scripts.snapshot, [...COLLECTIONS])) as SnapshotReply;
-    const documents = Object.fromEntries(COLLECTIONS.map((collection) => [collection, {}])) as StoreSnapshot['documents'];
+    const documents = documentsOf();
     COLLECTIONS.forEach((collection, c) => {
       const pairs = hashes[c];
       for (let i = 0; i < pairs.length; i += 2) documents[collection][pairs[i]] = JSON.parse(pairs[i + 1]);
@@ -120,8 +138,8 @@ export class RedisStore implements HealthStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  async putNode(spec: NodeSpec): Promise<NodeRecord> {
-    const json = await this.run(scripts.putNode, [spec.id, spec.intervalMs, spec.fall, spec.rise, spec.tokenHash]);
+  async putNode(spec: NodeSpec, options: { createOnly?: boolean } = {}): Promise<NodeRecord> {
+    const json = await this.run(scripts.putNode, [spec.id, spec.intervalMs, spec.fall, spec.rise, spec.tokenHash, options.createOnly ? '1' : '0']);
     return JSON.parse(json as string) as NodeRecord;
   }
 
@@ -144,6 +162,10 @@ export class RedisStore implements HealthStore {
 
   async tryLead(instanceId: string, leaseMs: number): Promise<boolean> {
     return (await this.run(scripts.tryLead, [instanceId, Math.max(1, Math.round(leaseMs))])) === 1;
+  }
+
+  async releaseLead(instanceId: string): Promise<void> {
+    await this.run(scripts.releaseLead, [instanceId]);
   }
 
   async sweep(): Promise<SweepResult> {

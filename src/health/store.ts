@@ -17,12 +17,18 @@ import type { AdminState, NodeRecord, NodeSpec } from './model.js';
 
 /**
  * What the layers above keep in the shared state beside nodes (pools, run-time
- * records, held members): JSON documents by collection and key. The store gives
+ * records, held members, server-side checks and each instance's verdict on
+ * them): JSON documents by collection and key. The store gives
  * their changes generations and events like any change, and knows nothing of
  * what they hold.
  */
-export type Collection = 'pools' | 'records' | 'held';
-export const COLLECTIONS: readonly Collection[] = ['pools', 'records', 'held'];
+export type Collection = 'pools' | 'records' | 'held' | 'checks' | 'verdicts';
+export const COLLECTIONS: readonly Collection[] = ['pools', 'records', 'held', 'checks', 'verdicts'];
+
+/** A snapshot's documents with every collection, filled from `given`. */
+export function documentsOf(given: Partial<Record<Collection, Record<string, unknown>>> = {}): Record<Collection, Record<string, unknown>> {
+  return Object.fromEntries(COLLECTIONS.map((collection) => [collection, { ...given[collection] }])) as Record<Collection, Record<string, unknown>>;
+}
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
@@ -30,6 +36,11 @@ export class StoreUnavailableError extends Error {
   constructor(message = 'the health store is unreachable') {
     super(message);
   }
+}
+
+/** The store settings cannot work, whatever is retried: a URL, a Redis database that does not exist. */
+export class StoreSettingsError extends Error {
+  override name = 'StoreSettingsError';
 }
 
 export interface StoreSnapshot {
@@ -74,8 +85,12 @@ export interface HealthStore {
   /** The store clock, ms. */
   now(): Promise<number>;
 
-  /** Adds or replaces a node's spec, keeping its state; a new node starts `unknown` with a deadline fall × interval away. */
-  putNode(spec: NodeSpec): Promise<NodeRecord>;
+  /**
+   * Adds or replaces a node's spec, keeping its state; a new node starts
+   * `unknown` with a deadline fall × interval away. With `createOnly`, a node
+   * that exists is left as it is (and returned): adding is atomic.
+   */
+  putNode(spec: NodeSpec, options?: { createOnly?: boolean }): Promise<NodeRecord>;
   removeNode(id: string): Promise<boolean>;
   setAdmin(id: string, admin: AdminState, reason: string, by: string): Promise<NodeRecord | undefined>;
   /**
@@ -96,6 +111,8 @@ export interface HealthStore {
    * the holder sweeps, so each decision is made once.
    */
   tryLead(instanceId: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up, when `instanceId` holds it: a clean stop lets another instance decide at once. */
+  releaseLead(instanceId: string): Promise<void>;
   /**
    * Marks down every node whose deadline has passed, and late every node not
    * heard from for LATE_AFTER_INTERVALS intervals (when its fall is larger);

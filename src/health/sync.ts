@@ -1,6 +1,8 @@
 // Keeps this instance's view of the shared state current: a full snapshot at
 // start and after any gap, then every event in generation order. Events carry
-// the new state, so a flip is served as soon as its message arrives.
+// the new state, so a flip is served as soon as its message arrives. Events
+// that arrive together (one sweep downing several nodes) are applied together,
+// at the end of the task that delivered them: one decision, one answer change.
 
 import type { Logger } from '../log/logger.js';
 import type { HealthMetrics } from '../metrics/health-metrics.js';
@@ -10,7 +12,8 @@ import { type HealthStore, type StoreEvent, type StoreSnapshot, StoreUnavailable
 /** Whoever serves from the shared state (the pools layer's overlay): told of the whole state, then of each change. */
 export interface StateFollower {
   applySnapshot(snapshot: StoreSnapshot): void;
-  applyEvent(event: StoreEvent): void;
+  /** Changes in generation order, applied as one. */
+  applyEvents(events: Array<Exclude<StoreEvent, { kind: 'resync' }>>): void;
   node(id: string): NodeRecord | undefined;
 }
 
@@ -23,6 +26,9 @@ export class StateSync {
   private clockOffset = 0;
   private resyncing: Promise<void> | undefined;
   private readonly pending: StoreEvent[] = [];
+  /** Events accepted and not yet applied, and the latest state of each node among them. */
+  private batch: Array<Exclude<StoreEvent, { kind: 'resync' }>> = [];
+  private readonly batchNodes = new Map<string, NodeRecord['state']>();
   private clockTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -51,7 +57,7 @@ export class StateSync {
     });
     this.store.onEvent((event) => this.onEvent(event));
     await this.resyncSoon((attempt) => {
-      if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store before serving: an instance never answers from state it has not read');
+      if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store to read the shared state: pools are not answered from state not read');
     });
     this.clockTimer = setInterval(() => void this.sampleClock().catch(() => undefined), CLOCK_SAMPLE_MS).unref();
   }
@@ -79,10 +85,13 @@ export class StateSync {
   }
 
   private apply(event: Exclude<StoreEvent, { kind: 'resync' }>): void {
-    const previous = event.kind === 'node' ? this.overlay.node(event.record.spec.id)?.state : undefined;
+    const id = event.kind === 'node' ? event.record.spec.id : undefined;
+    const previous = id === undefined ? undefined : (this.batchNodes.get(id) ?? this.overlay.node(id)?.state);
     const before = previous?.health;
+    if (event.kind === 'node') this.batchNodes.set(event.record.spec.id, event.record.state);
     this.generation = event.generation;
-    this.overlay.applyEvent(event);
+    if (this.batch.length === 0) queueMicrotask(() => this.flush());
+    this.batch.push(event);
     this.metrics.generation.set(this.generation);
     this.metrics.propagation.observe(Math.max(0, this.storeNow() - event.decidedAt) / 1000);
     if (event.kind === 'node' && event.record.state.health !== before) {
@@ -92,6 +101,14 @@ export class StateSync {
       // Not a health change, but how often it happens says whether beats keep their pace.
       this.metrics.transitions.inc({ node: event.record.spec.id, to: 'late' });
     }
+  }
+
+  private flush(): void {
+    const events = this.batch;
+    if (events.length === 0) return;
+    this.batch = [];
+    this.batchNodes.clear();
+    this.overlay.applyEvents(events);
   }
 
   /** Retries until the store answers; events arriving meanwhile wait in `pending`. */
@@ -113,6 +130,7 @@ export class StateSync {
       try {
         await this.sampleClock();
         const snapshot = await this.store.snapshot();
+        this.flush();
         this.overlay.applySnapshot(snapshot);
         this.generation = snapshot.generation;
         this.metrics.generation.set(this.generation);

@@ -2,18 +2,19 @@
 // are copied into prom-client only when /metrics is scraped.
 
 import { Counter, Gauge, collectDefaultMetrics, register } from 'prom-client';
+import { VERSION } from '../config/version.js';
 import type { QueryStats } from './query-stats.js';
 
 export interface ZoneFigures {
-  /** Records per zone, by zone name. */
-  records(): Iterable<[string, number]>;
+  /** Per zone served: records, SOA serial, when its file last loaded (s since the epoch). */
+  zones(): Iterable<{ zone: string; records: number; serial: number; loadedAt: number }>;
   cacheEntries(): number;
   cacheOverflows(): number;
 }
 
 export interface ServerMetrics {
   zoneReloads: Counter<'result'>;
-  zoneFileFailures: Counter;
+  zoneFileFailures: Counter<'file'>;
 }
 
 let created: ServerMetrics | undefined;
@@ -42,19 +43,33 @@ export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): Se
       this.set(zones.cacheEntries());
     },
   });
+  const zoneGauge = (name: string, help: string, value: (zone: ReturnType<ZoneFigures['zones']> extends Iterable<infer Z> ? Z : never) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['zone'],
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const zone of zones.zones()) this.set({ zone: zone.zone }, value(zone));
+      },
+    });
+  };
+  zoneGauge('flipdns_zone_records', 'Records loaded, by zone.', (zone) => zone.records);
+  zoneGauge('flipdns_zone_serial', 'SOA serial served, by zone.', (zone) => zone.serial);
+  zoneGauge('flipdns_zone_loaded_timestamp_seconds', "When the zone's file last loaded, by zone (a file that fails keeps its earlier time).", (zone) => zone.loadedAt);
   new Gauge({
-    name: 'flipdns_zone_records',
-    help: 'Records loaded, by zone.',
-    labelNames: ['zone'],
+    name: 'flipdns_build_info',
+    help: 'Always 1: the flipdns version and the Node.js version it runs on, as labels.',
+    labelNames: ['version', 'node'],
     aggregator: 'max',
     collect() {
-      this.reset();
-      for (const [zone, count] of zones.records()) this.set({ zone }, count);
+      this.set({ version: VERSION, node: process.version }, 1);
     },
   });
   created = {
     zoneReloads: new Counter({ name: 'flipdns_zone_reloads_total', help: 'Zone set reloads, by result: ok; partial when a file failed and kept its old zone; failed when the folder could not be read and nothing changed.', labelNames: ['result'], aggregator: 'max' }),
-    zoneFileFailures: new Counter({ name: 'flipdns_zone_load_failures_total', help: 'Zone files that failed to load (start or reload).', aggregator: 'max' }),
+    zoneFileFailures: new Counter({ name: 'flipdns_zone_load_failures_total', help: 'Zone and pool files that failed to load on a reload (a failure at start stops the start), by file.', labelNames: ['file'], aggregator: 'max' }),
   };
   return created;
 }

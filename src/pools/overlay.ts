@@ -9,6 +9,7 @@
 // from it dropped.
 
 import { ZoneSet } from '../answer/zoneset.js';
+import { type CheckConsensus, type NodeCheck, type Verdict, consensus, verdictNode } from '../checks/model.js';
 import type { NodeRecord } from '../health/model.js';
 import type { Collection, StoreEvent, StoreSnapshot } from '../health/store.js';
 import type { Logger } from '../log/logger.js';
@@ -72,6 +73,9 @@ export class PoolOverlay {
   private readonly records = new Map<string, RuntimeRecord>();
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly held = new Map<string, Set<string>>();
+  /** Server-side checks by node, and each instance's verdict on them: node → instance → verdict. */
+  private readonly checks = new Map<string, NodeCheck>();
+  private readonly verdicts = new Map<string, Map<string, Verdict>>();
   private readonly served = new Map<string, ServedPool>();
   private readonly placements = new Map<string, Placement>();
   private readonly poolsByNode = new Map<string, Set<string>>();
@@ -92,7 +96,14 @@ export class PoolOverlay {
     private readonly onAnswerChange?: AnswerChangeListener,
     /** Monotonic ms; injectable so that tests control the adaptive TTL's settling. */
     private readonly now: () => number = () => performance.now(),
+    /** What pools answer before the shared state is read: SERVFAIL, or each by its startup rule. */
+    private readonly withoutState: 'servfail' | 'startup-rule' = 'servfail',
   ) {}
+
+  /** Whether the shared state has been read: until then pools answer as `withoutState` says. */
+  get hasState(): boolean {
+    return this.synced;
+  }
 
   setStaticZones(zones: ZoneSet): void {
     this.staticZones = zones;
@@ -115,45 +126,92 @@ export class PoolOverlay {
     for (const record of storeRecords(snapshot)) this.records.set(recordKey(record), record);
     this.held.clear();
     for (const [key, members] of Object.entries(storeHeld(snapshot))) this.held.set(key, new Set(members));
-    this.rebuild();
+    this.checks.clear();
+    for (const [node, check] of Object.entries(snapshot.documents.checks)) this.checks.set(node, check as NodeCheck);
+    this.verdicts.clear();
+    for (const [key, verdict] of Object.entries(snapshot.documents.verdicts)) this.applyDocument('verdicts', key, verdict);
+    // The first state read replaces the answers given without one: not a change anyone saw as an answer.
+    const first = !this.synced;
     this.synced = true;
+    this.rebuild(first);
   }
 
   applyEvent(event: StoreEvent): void {
-    if (event.kind !== 'resync') this.generation = event.generation;
-    switch (event.kind) {
-      case 'node':
-        this.nodes.set(event.record.spec.id, event.record);
-        this.refreshPoolsOf(event.record.spec.id);
-        break;
-      case 'node-removed':
-        this.nodes.delete(event.id);
-        this.refreshPoolsOf(event.id);
-        break;
-      case 'document':
-        this.applyDocument(event.collection, event.key, event.value);
-        break;
-      case 'resync':
-        break;
-    }
+    if (event.kind !== 'resync') this.applyEvents([event]);
   }
 
-  private applyDocument(collection: Collection, key: string, value: unknown): void {
+  /**
+   * Changes that came together, applied as one: each pool they touch is
+   * evaluated once, after all of them, so that two nodes downed by one sweep
+   * make one answer change, not two.
+   */
+  applyEvents(events: Array<Exclude<StoreEvent, { kind: 'resync' }>>): void {
+    const touched = new Set<string>();
+    let rebuild = false;
+    for (const event of events) {
+      this.generation = event.generation;
+      switch (event.kind) {
+        case 'node':
+          this.nodes.set(event.record.spec.id, event.record);
+          for (const key of this.poolsByNode.get(event.record.spec.id) ?? []) touched.add(key);
+          break;
+        case 'node-removed':
+          this.nodes.delete(event.id);
+          for (const key of this.poolsByNode.get(event.id) ?? []) touched.add(key);
+          break;
+        case 'document':
+          rebuild = this.applyDocument(event.collection, event.key, event.value) || rebuild;
+          if (event.collection === 'held') touched.add(event.key);
+          if (event.collection === 'verdicts') for (const key of this.poolsByNode.get(verdictNode(event.key)) ?? []) touched.add(key);
+          break;
+      }
+    }
+    if (rebuild) this.rebuild();
+    else for (const key of touched) this.refresh(key);
+  }
+
+  /** Returns whether the change needs a rebuild (a pool or record added, changed or removed). */
+  private applyDocument(collection: Collection, key: string, value: unknown): boolean {
     switch (collection) {
       case 'held':
         this.held.set(key, new Set((value as string[] | undefined) ?? []));
-        this.refresh(key);
-        return;
+        return false;
       case 'pools':
         if (value === undefined) this.storePools.delete(key);
         else this.storePools.set(key, value as PoolSpec);
-        break;
+        return true;
       case 'records':
         if (value === undefined) this.records.delete(key);
         else this.records.set(key, value as RuntimeRecord);
-        break;
+        return true;
+      case 'checks':
+        if (value === undefined) this.checks.delete(key);
+        else this.checks.set(key, value as NodeCheck);
+        return false;
+      case 'verdicts': {
+        const node = verdictNode(key);
+        let byInstance = this.verdicts.get(node);
+        if (value !== undefined) {
+          if (!byInstance) this.verdicts.set(node, (byInstance = new Map()));
+          byInstance.set((value as Verdict).instance, value as Verdict);
+        } else if (byInstance) {
+          byInstance.delete(key.slice(node.length + 1));
+          if (byInstance.size === 0) this.verdicts.delete(node);
+        }
+        return false;
+      }
     }
-    this.rebuild();
+  }
+
+  /** A node's server-side check, if it has one, each instance's verdict on it, and what they conclude together. */
+  checkOf(nodeId: string): { check?: NodeCheck; verdicts: Verdict[]; consensus: CheckConsensus } {
+    const verdicts = [...(this.verdicts.get(nodeId)?.values() ?? [])];
+    return { check: this.checks.get(nodeId), verdicts, consensus: consensus(verdicts) };
+  }
+
+  /** Every verdict in the shared state. */
+  allVerdicts(): Verdict[] {
+    return [...this.verdicts.values()].flatMap((byInstance) => [...byInstance.values()]);
   }
 
   /**
@@ -194,7 +252,8 @@ export class PoolOverlay {
     return pools;
   }
 
-  private rebuild(): void {
+  /** `quiet`: changes of answers are not reported (the first read of the shared state). */
+  private rebuild(quiet = false): void {
     const planned = layout(this.staticZones, this.records.values(), [...this.effectivePools()].map(([key, { spec }]) => [key, spec]));
     const before = new Map(this.served);
     const changes: AnswerChange[] = [];
@@ -204,7 +263,7 @@ export class PoolOverlay {
     const pools = this.effectivePools();
     for (const [key, { node, type }] of planned.pools) {
       const { spec, source } = pools.get(key)!;
-      const { pool, change } = this.evaluate(key, spec, source, before.get(key)?.selection);
+      const { pool, change } = this.evaluate(key, spec, source, quiet ? undefined : before.get(key)?.selection);
       if (change !== undefined) changes.push(change);
       node.rrsets.set(type, this.rrsetOf(key, pool));
       this.served.set(key, pool);
@@ -237,10 +296,6 @@ export class PoolOverlay {
     // The change's own problem says it best; else what it would break.
     const key = 'pool' in change ? poolKey(change.pool) : recordKey(change.record);
     return added.find((problem) => problem.key === key && problem.what === ('pool' in change ? 'pool' : 'record')) ?? added[0];
-  }
-
-  private refreshPoolsOf(nodeId: string): void {
-    for (const key of this.poolsByNode.get(nodeId) ?? []) this.refresh(key);
   }
 
   private refresh(key: string): void {
@@ -278,7 +333,8 @@ export class PoolOverlay {
   /** A pool as served now: its members' state, its answer (stamped), and the TTL that answer carries. */
   private evaluate(key: string, spec: PoolSpec, source: PoolSource, previous: PoolSelection | undefined): { pool: ServedPool; change?: AnswerChange } {
     const views = this.viewsOf(spec);
-    const selection = selectPool(spec, views);
+    const selection: PoolSelection =
+      this.synced || this.withoutState === 'startup-rule' ? selectPool(spec, views) : { variants: [[]], allDown: true, allDownCause: 'unknown', outcome: 'servfail', eligible: [] };
     const stamped = this.stamp(key, selection, previous);
     const pool: ServedPool = { spec, source, views, selection, ttl: this.answerTtl(key, spec, selection) };
     return { pool, change: stamped && previous && { pool, previous, ...stamped } };
@@ -312,12 +368,15 @@ export class PoolOverlay {
       const admin = state?.admin ?? 'none';
       const health = state?.health ?? 'unknown';
       const adminOut = admin === 'drain' || admin === 'force-down';
-      const healthy = admin === 'force-up' || health === 'up' || (health === 'unknown' && spec.startup === 'assume-up');
+      // Down when heartbeats stop, or when most instances' server-side checks fail (checks/model.ts).
+      const checkFailing = this.checkOf(member.node).consensus.failing;
+      const healthy = admin === 'force-up' || (!checkFailing && (health === 'up' || (health === 'unknown' && spec.startup === 'assume-up')));
       return {
         member,
         available: healthy && !adminOut,
         held: held?.has(member.id) ?? false,
         adminOut,
+        unknown: health === 'unknown' && admin !== 'force-up',
         downSince: health === 'down' ? state?.changedAt : undefined,
       };
     });
@@ -356,4 +415,3 @@ function contentOf(pool: ServedPool): string {
   const { outcome, variants, cumulativeWeights } = pool.selection;
   return JSON.stringify([outcome, variants, cumulativeWeights, pool.ttl]);
 }
-

@@ -2,6 +2,7 @@
 // API alike, so both accept exactly the same thing and fill the same defaults.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { type NodeCheck, parseNodeCheck } from '../checks/model.js';
 import { ID_PATTERN, type NodeSpec } from '../health/model.js';
 import { ValidationError, choice, integer, list, object, onlyKeys } from '../validation/fields.js';
 import { NameSyntaxError, ROOT_WIRE, nameToText, textToName } from '../zone/name.js';
@@ -105,7 +106,15 @@ function parseMember(input: unknown, type: PoolType, where: string): PoolMember 
 
 const NODE_FIELDS = ['id', 'intervalMs', 'fall', 'rise', 'tokenSha256'];
 
-/** A node as pool files declare it: the token appears only as its SHA-256, so the file can live in git. */
+/** A node as pool files declare it: the token appears only as its SHA-256, so the file can live in git; optionally a server-side check. */
+export function parseFileNode(input: unknown, where = 'node'): { spec: NodeSpec; check?: NodeCheck } {
+  const { check, ...fields } = object(input, where);
+  onlyKeys(fields, NODE_FIELDS, where);
+  const spec = parseNodeSpec(fields, where);
+  return check === undefined ? { spec } : { spec, check: parseNodeCheck(check, `${where} ${spec.id}: check`) };
+}
+
+/** A node's heartbeat contract, from a pool file or the admin API. */
 export function parseNodeSpec(input: unknown, where = 'node'): NodeSpec {
   const fields = object(input, where);
   onlyKeys(fields, NODE_FIELDS, where);

@@ -20,6 +20,8 @@ export function createAdminContext(deps: {
   metrics: HealthMetrics;
   log: Logger;
   reload: () => ReloadResult;
+  /** What is not served as configured: failed files, node conflicts, pools and records not placed. */
+  problems: () => string[];
 }): AdminContext {
   const { instanceId, store, overlay, sync, metrics, log } = deps;
   return {
@@ -33,8 +35,9 @@ export function createAdminContext(deps: {
         generation: sync.currentGeneration,
         now,
         store: { kind: store.kind, connected: store.connected() },
-        nodes: nodes.map((record) => nodeStatus(record, now)).sort((a, b) => a.id.localeCompare(b.id)),
+        nodes: nodes.map((record) => nodeStatus(record, now, overlay.checkOf(record.spec.id))).sort((a, b) => a.id.localeCompare(b.id)),
         pools: poolStatuses(overlay),
+        problems: deps.problems(),
       };
     },
     reloadZones: deps.reload,
@@ -42,6 +45,7 @@ export function createAdminContext(deps: {
     parseRecord: parseRuntimeRecord,
     problemWith: (change) => overlay.problemWith(change),
     countChange: (kind) => metrics.adminChanges.inc({ kind }),
+    countNodeReport: (report, result) => metrics.nodeReports.inc({ report, result }),
   };
 }
 
@@ -54,7 +58,12 @@ export async function readNodes(store: HealthStore, overlay: PoolOverlay, storeN
   return { nodes: snapshot?.nodes ?? [...overlay.allNodes()], now: snapshot?.now ?? storeNow() };
 }
 
-export function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus {
+export function nodeStatus({ spec, state }: NodeRecord, now: number, checked?: ReturnType<PoolOverlay['checkOf']>): NodeStatus {
+  const check = checked?.check && {
+    ...checked.check,
+    failing: checked.consensus.failing,
+    verdicts: checked.verdicts.map(({ instance, failing, reason, since }) => ({ instance, failing, reason, since })).sort((a, b) => a.instance.localeCompare(b.instance)),
+  };
   return {
     id: spec.id,
     health: state.health,
@@ -70,6 +79,7 @@ export function nodeStatus({ spec, state }: NodeRecord, now: number): NodeStatus
     late: state.late,
     downReason: state.health === 'down' ? state.downReason : undefined,
     generation: state.generation,
+    ...(check && { check }),
   };
 }
 
@@ -83,15 +93,18 @@ export function poolStatuses(overlay: PoolOverlay): PoolStatus[] {
     ttlPolicy: spec.ttlPolicy ?? 'static',
     answerTtl: ttl,
     answer: [...new Set(selection.variants.flat())],
+    outcome: selection.outcome,
     allDown: selection.allDown,
+    ...(selection.allDownCause !== undefined && { allDownCause: selection.allDownCause }),
     members: views.map((view) => ({
       id: view.member.id,
       node: view.member.node,
       value: view.member.value,
       priority: view.member.priority,
       weight: view.member.weight,
-      available: view.available,
+      available: selection.eligible.includes(view.member.id),
       held: view.held,
+      hasNode: overlay.node(view.member.node) !== undefined,
     })),
   }));
 }

@@ -3,7 +3,7 @@
 // workers' metrics. Node 20 has no SO_REUSEPORT for UDP, so cluster it is.
 
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, register } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
@@ -27,14 +27,15 @@ class StateOnlyTarget implements OverlayTarget {
   }
 }
 
-const NO_ZONE_FIGURES = { records: () => [], cacheEntries: () => 0, cacheOverflows: () => 0 };
+const NO_ZONE_FIGURES = { zones: () => [], cacheEntries: () => 0, cacheOverflows: () => 0 };
 
 const CONFIG_ENV = 'FLIPDNS_WORKER_CONFIG';
 const RELOAD = 'flipdns:reload';
 const READY = 'flipdns:ready';
 const REPORT = 'flipdns:tap-report';
-/** A worker that has not sent its tap report by then is left out of the view. */
-const REPORT_TIMEOUT_MS = 2000;
+const METRICS = 'flipdns:metrics';
+/** A worker that has not answered by then is left out (of the tap view, of /metrics). */
+const ASK_TIMEOUT_MS = 2000;
 /** A worker that keeps crashing is not restarted faster than this. */
 const RESTART_DELAY_MS = 1000;
 const WORKER_STOP_MS = 5000;
@@ -43,7 +44,8 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker && process.env[CONFIG_ENV] !== undefined;
 }
 
-export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin): Promise<void> {
+/** Returns once HTTP is up; `failed` as Instance's: rejects when the store's settings cannot work. */
+export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin): Promise<{ failed?: Promise<never> }> {
   const ready = new Set<Worker>();
   let stopping = false;
   const fork = (): Worker => {
@@ -64,15 +66,21 @@ export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin
   const reloadWorkers = (): void => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.send(RELOAD);
   };
-  const aggregator = new AggregatorRegistry();
-  const metrics = async (): Promise<{ contentType: string; body: string }> => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
+  // The workers' metrics and the primary's own (the health decisions, heartbeats and
+  // operator changes it takes), merged by each metric's aggregator.
+  const metrics = async (): Promise<{ contentType: string; body: string }> => {
+    const all = [...(await askWorkers(ready, METRICS)), await register.getMetricsAsJSON()] as Parameters<typeof AggregatorRegistry.aggregate>[0];
+    const merged = AggregatorRegistry.aggregate(all);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  };
   const workerHealth = () => ({ workers: config.workers, workersReady: ready.size });
   // With a shared store the primary follows the state too and serves the admin API;
   // an embedded store lives inside each worker, where no API can reach it.
-  const state = config.store === 'embedded' ? undefined : await startSharedState(config, log, new StateOnlyTarget(), registerServerMetrics(new QueryStats(), NO_ZONE_FIGURES), { afterReload: reloadWorkers });
+  // The primary decides for every worker: one decider per deployment, not one per process.
+  const state = config.store === 'embedded' ? undefined : startSharedState(config, log, new StateOnlyTarget(), registerServerMetrics(new QueryStats(), NO_ZONE_FIGURES), { afterReload: reloadWorkers, decide: true });
   if (state === undefined) log.warn('with --workers and the embedded store there is no admin API: use a Redis store to change pools and take heartbeats');
   if (config.httpPort !== 0) {
-    const view = plugin?.createView(config, () => workerReports(ready));
+    const view = plugin?.createView(config, () => askWorkers(ready, REPORT));
     const routes = state?.httpRoutes(workerHealth, view);
     await startHttpServer(config.httpHost, config.httpPort, {
       metrics: async () => {
@@ -95,42 +103,46 @@ export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin
     const exited = workers.map((worker) => new Promise((resolve) => worker.process.once('exit', resolve)));
     for (const worker of workers) worker.process.kill('SIGTERM');
     const giveUp = new Promise((resolve) => setTimeout(resolve, WORKER_STOP_MS));
-    void Promise.race([Promise.all(exited), giveUp]).then(() => process.exit(0));
+    // The lease goes with a clean stop, so that another instance decides at once.
+    void Promise.race([Promise.all(exited), giveUp])
+      .then(() => state?.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  return { failed: state?.failed };
 }
 
-/** Each ready worker's tap report, asked for over IPC as prom-client does for metrics. */
-async function workerReports(ready: Set<Worker>): Promise<unknown[]> {
+/** Asks each ready worker over IPC (its tap report, its metrics) and gathers the answers that come in time. */
+async function askWorkers(ready: Set<Worker>, type: typeof REPORT | typeof METRICS): Promise<unknown[]> {
   const asks = [...ready].map(
     (worker) =>
       new Promise<unknown>((resolve) => {
         const id = Math.random().toString(36).slice(2);
-        const timer = setTimeout(() => finish(undefined), REPORT_TIMEOUT_MS);
-        const onMessage = (message: { type?: string; id?: string; report?: unknown }): void => {
-          if (message?.type === REPORT && message.id === id) finish(message.report);
+        const timer = setTimeout(() => finish(undefined), ASK_TIMEOUT_MS);
+        const onMessage = (message: { type?: string; id?: string; answer?: unknown }): void => {
+          if (message?.type === type && message.id === id) finish(message.answer);
         };
-        const finish = (report: unknown): void => {
+        const finish = (answer: unknown): void => {
           clearTimeout(timer);
           worker.off('message', onMessage);
-          resolve(report);
+          resolve(answer);
         };
         worker.on('message', onMessage);
-        worker.send({ type: REPORT, id });
+        worker.send({ type, id });
       }),
   );
-  return (await Promise.all(asks)).filter((report) => report !== undefined);
+  return (await Promise.all(asks)).filter((answer) => answer !== undefined);
 }
 
 export async function runWorker(config: Config, log: Logger, plugin?: TapPlugin): Promise<void> {
-  // Constructing one installs the worker's side of prom-client's metrics exchange.
-  new AggregatorRegistry();
-  const instance = await startInstance(config, log, { serveHttp: false, plugin });
+  // With a shared store the primary decides; an embedded store is this worker's alone, so it decides for it.
+  const instance = await startInstance(config, log, { serveHttp: false, decide: config.store === 'embedded', plugin });
   process.on('message', (message: unknown) => {
     if (message === RELOAD) instance.reload();
     const ask = message as { type?: string; id?: string } | null;
-    if (ask?.type === REPORT) process.send?.({ type: REPORT, id: ask.id, report: instance.tap?.report() });
+    if (ask?.type === REPORT) process.send?.({ type: REPORT, id: ask.id, answer: instance.tap?.report() });
+    if (ask?.type === METRICS) void register.getMetricsAsJSON().then((answer) => process.send?.({ type: METRICS, id: ask.id, answer }));
   });
   // A worker outliving its primary would hold the port with no one to manage it.
   process.on('disconnect', () => process.exit(0));

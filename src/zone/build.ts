@@ -192,9 +192,9 @@ class ZoneBuilder {
     return this.cuts.has(key) && !TYPES_AT_CUT.has(type) ? key : undefined;
   }
 
-  /** Line 0: the problem is the zone as a whole, not one line of it. */
+  /** No line: the problem is the zone as a whole, not one line of it. */
   private zoneError(message: string): void {
-    this.errors.push({ file: this.file, line: 0, message });
+    this.errors.push({ file: this.file, message });
   }
 
   private reject(record: ParsedRecord, message: string): void {

@@ -2,7 +2,7 @@
 // the others down, and on a reload it keeps serving what it served before.
 
 import { type Dirent, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildZone } from './build.js';
 import type { Zone, ZoneError } from './model.js';
 import { NameSyntaxError, ROOT_WIRE, nameToText, textToName } from './name.js';
@@ -11,13 +11,15 @@ import { parseZoneFile } from './parse.js';
 export interface LoadedZones {
   /** By folded origin. */
   zones: Map<string, Zone>;
+  /** By file, then line. */
   errors: ZoneError[];
+  /** By file, then line. */
   warnings: ZoneError[];
   /** Zone files (relative to the folder) that did not load this time. */
   failedFiles: string[];
 }
 
-const ZONE_SUFFIX = '.zone';
+export const ZONE_FILE_SUFFIX = '.zone';
 
 /**
  * Reads the `*.zone` files directly in `dir`, in name order; other files there
@@ -33,15 +35,24 @@ export function loadZoneDir(dir: string, previous?: ReadonlyMap<string, Zone>): 
   } catch (e) {
     throw new Error(`cannot read the zones folder ${dir}: ${(e as Error).message}`);
   }
+  const files = entries
+    // Dot files are editor locks and backups (Emacs makes `.#name.zone`).
+    .filter((entry) => entry.name.endsWith(ZONE_FILE_SUFFIX) && !entry.name.startsWith('.') && !entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  return loadZoneFiles(dir, files, previous);
+}
+
+/** Loads the one zone file at `path` as loadZoneDir loads it from its folder; for `flipdns zone check FILE`. */
+export function checkZoneFile(path: string): LoadedZones {
+  return loadZoneFiles(dirname(path), [basename(path)]);
+}
+
+function loadZoneFiles(dir: string, files: string[], previous?: ReadonlyMap<string, Zone>): LoadedZones {
   const previousByFile = new Map<string, Zone>();
   for (const zone of previous?.values() ?? []) previousByFile.set(zone.file, zone);
 
   const result: LoadedZones = { zones: new Map(), errors: [], warnings: [], failedFiles: [] };
-  const files = entries
-    // Dot files are editor locks and backups (Emacs makes `.#name.zone`).
-    .filter((entry) => entry.name.endsWith(ZONE_SUFFIX) && !entry.name.startsWith('.') && !entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
   for (const file of files) {
     const zone = loadZoneFile(dir, file, result);
     if (zone === undefined) {
@@ -52,6 +63,9 @@ export function loadZoneDir(dir: string, previous?: ReadonlyMap<string, Zone>): 
       result.failedFiles.push(file);
     }
   }
+  // A file's parse errors come before its build errors, and an $INCLUDEd file's amid its parent's.
+  result.errors.sort(bySourcePosition);
+  result.warnings.sort(bySourcePosition);
   return result;
 }
 
@@ -59,10 +73,10 @@ export function loadZoneDir(dir: string, previous?: ReadonlyMap<string, Zone>): 
 function loadZoneFile(dir: string, file: string, result: LoadedZones): Zone | undefined {
   let origin: string;
   try {
-    origin = textToName(file.slice(0, -ZONE_SUFFIX.length), ROOT_WIRE);
+    origin = textToName(file.slice(0, -ZONE_FILE_SUFFIX.length), ROOT_WIRE);
   } catch (e) {
     if (!(e instanceof NameSyntaxError)) throw e;
-    result.errors.push({ file, line: 0, message: `the file name gives no zone name: ${e.message}` });
+    result.errors.push({ file, message: `the file name gives no zone name: ${e.message}` });
     return undefined;
   }
   const parsed = parseZoneFile(join(dir, file), { origin, zonesDir: dir });
@@ -76,7 +90,7 @@ function loadZoneFile(dir: string, file: string, result: LoadedZones): Zone | un
 function addZone(result: LoadedZones, zone: Zone): boolean {
   const other = result.zones.get(zone.key);
   if (other !== undefined) {
-    result.errors.push({ file: zone.file, line: 0, message: `zone ${nameToText(zone.origin)} is already loaded from ${other.file}` });
+    result.errors.push({ file: zone.file, message: `zone ${nameToText(zone.origin)} is already loaded from ${other.file}` });
     return false;
   }
   result.zones.set(zone.key, zone);
@@ -86,4 +100,10 @@ function addZone(result: LoadedZones, zone: Zone): boolean {
 /** Not push(...list): a file with a huge number of problems would overflow the call stack. */
 function appendAll<T>(target: T[], ...lists: T[][]): void {
   for (const list of lists) for (const item of list) target.push(item);
+}
+
+/** Whole-file problems, which have no line, come after the lines of their file. */
+function bySourcePosition(a: ZoneError, b: ZoneError): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
 }

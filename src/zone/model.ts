@@ -78,10 +78,14 @@ export interface Zone {
   negativeTtl: number;
 }
 
-export interface ZoneError extends SourcePos {
+export interface ZoneError {
+  file: string;
+  /** Absent when the problem is the file as a whole. */
+  line?: number;
   message: string;
 }
 
+/** `file:line: message`, or `file: message` for the file as a whole. */
 export function formatZoneError(e: ZoneError): string {
-  return `${e.file}:${e.line}: ${e.message}`;
+  return e.line === undefined ? `${e.file}: ${e.message}` : `${e.file}:${e.line}: ${e.message}`;
 }

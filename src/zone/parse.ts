@@ -6,7 +6,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CLASS_IN, type ParsedRecord, type ZoneError } from './model.js';
-import { ZoneLexer, ZoneSyntaxError, decodeEscapes } from './lexer.js';
+import { type Tokens, ZoneLexer, ZoneSyntaxError, decodeEscapes } from './lexer.js';
 import { NameSyntaxError } from './name.js';
 import { encodeRdata, parseTtl, tokenToName } from './rdata.js';
 import { classFromText, isQueryOnlyType, typeFromText, typeToText } from './types.js';
@@ -56,7 +56,7 @@ export function parseZoneFile(path: string, options: ParseOptions): ParsedZoneFi
   try {
     text = readFileSync(target, 'latin1');
   } catch (e) {
-    parser.error(file, 0, `cannot read the file (${fsProblem(e)})`);
+    parser.errors.push({ file, message: `cannot read the file (${fsProblem(e)})` });
     return parser.result();
   }
   parser.parseText(text, file, scope, 0);
@@ -169,8 +169,7 @@ class ZoneFileParser {
     let klass: number | undefined;
     for (; i < count; i++) {
       const text = texts[i];
-      const c = text.charCodeAt(0);
-      if (c >= 0x30 && c <= 0x39) {
+      if (startsWithDigit(text)) {
         if (ttl !== undefined) throw new ZoneSyntaxError(`second TTL "${text}" in one record`);
         ttl = parseTtl(text);
         scope.lastTtl = ttl;
@@ -185,7 +184,7 @@ class ZoneFileParser {
 
     if (i === count) throw new ZoneSyntaxError('record has no type');
     const type = typeFromText(texts[i]);
-    if (type === undefined) throw new ZoneSyntaxError(`unknown type "${texts[i]}"`);
+    if (type === undefined) throw unknownWord(lexer, i, ttl === undefined, klass === undefined);
     if (isQueryOnlyType(type)) throw new ZoneSyntaxError(`type ${typeToText(type)} cannot appear in a zone`);
     const rdata = encodeRdata(type, lexer, i + 1, scope.origin);
 
@@ -212,6 +211,30 @@ class ZoneFileParser {
     if (this.defaultTtl !== undefined) return this.defaultTtl;
     throw new ZoneSyntaxError('record has no TTL and no $TTL or earlier record gives one');
   }
+}
+
+/**
+ * The error for a word that names no type. Where a TTL or a class may still
+ * stand and a known type follows within the fields left to them, the word
+ * took one of those fields (`www 1hour IN A ...`): calling it an unknown type
+ * would point at the wrong field.
+ */
+function unknownWord(tokens: Tokens, at: number, ttlOpen: boolean, classOpen: boolean): ZoneSyntaxError {
+  const { texts, count } = tokens;
+  const word = texts[at];
+  let typeAt = at + 1;
+  // With both open, the word took one of them and the other may come before the type.
+  if (ttlOpen && classOpen && typeAt < count && (startsWithDigit(texts[typeAt]) || classFromText(texts[typeAt]) !== undefined)) typeAt++;
+  const tookAField = (ttlOpen || classOpen) && typeAt < count && typeFromText(texts[typeAt]) !== undefined;
+  if (!tookAField) return new ZoneSyntaxError(`unknown type "${word}"`);
+  const fields = ttlOpen && classOpen ? 'a TTL, a class' : ttlOpen ? 'a TTL' : 'a class';
+  return new ZoneSyntaxError(`"${word}" is not ${fields} or a type`);
+}
+
+/** A type or class mnemonic never starts with a digit, so such a field is meant as a TTL. */
+function startsWithDigit(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39;
 }
 
 function isOutside(relativePath: string): boolean {

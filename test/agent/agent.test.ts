@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions } from '../../src/agent/agent.js';
-import { tcpCheck } from '../../src/agent/checks.js';
+import { tcpCheck } from '../../src/checks/probes.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const TOKEN = 'web1-token-abcdefghijkl';
 
@@ -18,11 +19,13 @@ interface StandIn {
   downs: string[];
   /** The status answered to heartbeats with the right token. */
   answer: number;
+  /** The node's contract, as answered with each heartbeat taken. */
+  contract: { intervalMs: number; fall: number };
   close(): Promise<void>;
 }
 
-async function startStandIn(nodeIntervalMs = 1000): Promise<StandIn> {
-  const standIn = { beats: 0, downs: [], answer: 200 } as unknown as StandIn;
+async function startStandIn(contract = { intervalMs: 1000, fall: 3 }): Promise<StandIn> {
+  const standIn = { beats: 0, downs: [], answer: 200, contract } as unknown as StandIn;
   const server: HttpServer = createHttpServer((req, res) => {
     const what = /^\/api\/v1\/nodes\/web1\/(heartbeat|down)$/.exec(req.url ?? '')?.[1];
     const right = req.method === 'POST' && what !== undefined && req.headers.authorization === `Bearer ${TOKEN}`;
@@ -33,7 +36,7 @@ async function startStandIn(nodeIntervalMs = 1000): Promise<StandIn> {
       if (status === 200 && what === 'heartbeat') standIn.beats++;
       if (status === 200 && what === 'down') standIn.downs.push((JSON.parse(text) as { reason: string }).reason);
       const health = what === 'down' ? 'down' : 'up';
-      const body = status === 200 ? { node: { id: 'web1', health, intervalMs: nodeIntervalMs } } : { error: 'refused' };
+      const body = status === 200 ? { node: { id: 'web1', health, ...standIn.contract } } : { error: 'refused' };
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -71,14 +74,6 @@ function capture(): { log: AgentOptions['log']; lines: Array<Record<string, unkn
     },
   });
   return { log: pino({ level: 'info' }, sink), lines };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -153,10 +148,45 @@ describe('flipdns agent', () => {
   });
 
   it("beats at the node's interval when none is given", async () => {
-    const standIn = await startStandIn(60);
+    const standIn = await startStandIn({ intervalMs: 60, fall: 3 });
     cleanup.push(() => standIn.close());
     const { lines } = await run({ servers: [standIn.url], intervalMs: undefined });
     await until(() => standIn.beats >= 4, 'beats at the 60 ms interval', 2000);
     expect(lines).toContainEqual(expect.objectContaining({ intervalMs: 60, was: 1000 }));
+  });
+
+  it("warns once when a fixed --interval is longer than the node's, again when the node would go down between beats, and says when it keeps up", async () => {
+    const standIn = await startStandIn({ intervalMs: 30, fall: 3 });
+    cleanup.push(() => standIn.close());
+    const { lines } = await run({ servers: [standIn.url], intervalMs: 40 });
+    await until(() => standIn.beats >= 4, 'four beats');
+    const late = "--interval 40 ms is longer than the node's interval of 30 ms: the server will judge the node late";
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: late, intervalMs: 40, nodeIntervalMs: 30, fall: 3 }),
+      expect.objectContaining({ msg: 'heartbeats accepted' }),
+    ]);
+
+    standIn.contract = { intervalMs: 20, fall: 2 };
+    await until(() => lines.length > 2, 'the contract change to be seen');
+    standIn.contract = { intervalMs: 50, fall: 3 };
+    const kept = "--interval 40 ms now keeps the node's interval of 50 ms";
+    await until(() => lines.some((line) => line.msg === kept), 'the contract to be kept again');
+    const beats = standIn.beats;
+    await until(() => standIn.beats >= beats + 3, 'three more beats');
+    expect(lines.slice(2)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: "--interval 40 ms is longer than the node's interval of 20 ms: the server will judge the node late, and declare it down between beats (its deadline is fall 2 × 20 ms = 40 ms)",
+      }),
+      expect.objectContaining({ level: 30, msg: kept, intervalMs: 40, nodeIntervalMs: 50 }),
+    ]);
+  });
+
+  it("says nothing of the pace while a fixed --interval keeps the node's", async () => {
+    const standIn = await startStandIn({ intervalMs: 40, fall: 1 });
+    cleanup.push(() => standIn.close());
+    const { lines } = await run({ servers: [standIn.url], intervalMs: 40 });
+    await until(() => standIn.beats >= 3, 'three beats');
+    expect(lines.map((line) => line.msg)).toEqual(['heartbeats accepted']);
   });
 });

@@ -51,6 +51,7 @@ describe('admin API authentication', () => {
     expect(after.generation).toBe(before.generation);
     expect(after.nodes).toEqual(before.nodes);
     expect(api.logs.some((line) => line.msg === 'heartbeat refused: wrong token for this node' && line.node === 'web2')).toBe(true);
+    expect(api.nodeReports).toEqual(['heartbeat/wrong-token']);
   });
 
   it('does not take the admin token as a node token', async () => {

@@ -41,6 +41,8 @@ export interface Harness {
   /** Every log line, parsed. */
   logs: Array<Record<string, unknown>>;
   changes: string[];
+  /** Node reports as counted for the metrics: `report/result`. */
+  nodeReports: string[];
   call(method: string, path: string, options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export interface Harness {
 export async function startHarness({ store = new EmbeddedStore(), adminToken = ADMIN_TOKEN }: { store?: HealthStore; adminToken?: string } = {}): Promise<Harness> {
   const logs: Array<Record<string, unknown>> = [];
   const changes: string[] = [];
+  const nodeReports: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(JSON.parse(chunk.toString('utf8')));
@@ -65,6 +68,7 @@ export async function startHarness({ store = new EmbeddedStore(), adminToken = A
     // Every name is placeable here: placement is the overlay's, tested with it.
     problemWith: () => undefined,
     countChange: (kind) => changes.push(kind),
+    countNodeReport: (report, result) => nodeReports.push(`${report}/${result}`),
   };
   const { server, port } = await startHttpServer('127.0.0.1', 0, {
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
@@ -77,6 +81,7 @@ export async function startHarness({ store = new EmbeddedStore(), adminToken = A
     store,
     logs,
     changes,
+    nodeReports,
     async call(method, path, { token = ADMIN_TOKEN, body, rawBody, headers = {} } = {}) {
       const response = await fetch(url + path, {
         method,
@@ -100,14 +105,14 @@ function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot)
   const pools = [...storePools(snapshot).map((pool) => ({ pool, source: 'store' as const })), { pool: FILE_POOL, source: 'file' as const }].map(({ pool, source }) =>
     poolStatus(pool, source, nodes, storeHeld(snapshot)[poolKey(pool)] ?? []),
   );
-  return { instance, generation: snapshot.generation, now: snapshot.now, store: { kind: store.kind, connected: store.connected() }, nodes, pools };
+  return { instance, generation: snapshot.generation, now: snapshot.now, store: { kind: store.kind, connected: store.connected() }, problems: [], nodes, pools };
 }
 
 function poolStatus(pool: PoolSpec, source: 'file' | 'store', nodes: NodeStatus[], held: string[]): PoolStatus {
   const members = pool.members.map((member) => {
     const node = nodes.find((candidate) => candidate.id === member.node);
     const healthy = node?.admin === 'force-up' || (node?.health === 'up' && node.admin === 'none');
-    return { ...member, held: held.includes(member.id), available: healthy && !held.includes(member.id) };
+    return { ...member, hasNode: node !== undefined, held: held.includes(member.id), available: healthy && !held.includes(member.id) };
   });
   const available = members.filter((member) => member.available);
   return {
@@ -119,7 +124,9 @@ function poolStatus(pool: PoolSpec, source: 'file' | 'store', nodes: NodeStatus[
     ttlPolicy: pool.ttlPolicy,
     answerTtl: pool.ttl,
     answer: (available.length > 0 ? available : members).map((member) => member.value),
+    outcome: 'answer',
     allDown: available.length === 0,
+    ...(available.length === 0 && { allDownCause: 'down' as const }),
     members,
   };
 }

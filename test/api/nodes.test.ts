@@ -88,5 +88,6 @@ describe('node endpoints', () => {
   it('answers 404 to a heartbeat for an unknown node', async () => {
     const answer = await api.call('POST', '/api/v1/nodes/ghost/heartbeat', { token: 'some-token-1234567890' });
     expect(answer).toMatchObject({ status: 404, body: { error: 'no node ghost' } });
+    expect(api.nodeReports).toEqual(['heartbeat/unknown-node']);
   });
 });

@@ -7,17 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusView } from '../../src/api/context.js';
 import { BIN, type FlipdnsHandle, REPO, startFlipdns } from '../helpers/flipdns.js';
 import { runCli } from './run-cli.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const ADMIN_TOKEN = 'agent-test-admin-token';
 const NODE_TOKEN = 'web9-token-abcdefghijkl';
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('flipdns agent, end to end', () => {
   let server: FlipdnsHandle;

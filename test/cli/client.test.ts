@@ -44,7 +44,7 @@ describe('flipdns client commands', () => {
     const beat = await runCli(['heartbeat', 'web1', '--token', 'web2-token-abcdefghijkl', '--server', api.url]);
     expect(beat).toEqual({ code: 1, stdout: '', stderr: "flipdns: this token is not web1's\n" });
     const wrongAdmin = await runCli(['node', 'list', '--server', api.url, '--token', 'nope']);
-    expect(wrongAdmin).toMatchObject({ code: 1, stderr: 'flipdns: wrong admin token\n' });
+    expect(wrongAdmin).toMatchObject({ code: 1, stderr: 'flipdns: wrong admin token (the token given with --token)\n' });
     expect((await admin('node', 'rm', 'ghost')).stderr).toBe('flipdns: no node ghost\n');
   });
 
@@ -105,6 +105,23 @@ describe('flipdns client commands', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'flipdns-cli-')), 'admin-token');
     writeFileSync(file, `${ADMIN_TOKEN}\n`);
     expect(await runCli(['node', 'list', '--server', api.url, '--json'], { FLIPDNS_ADMIN_TOKEN_FILE: file })).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('says where a refused admin token came from, never the token', async () => {
+    const stale = 'stale-admin-token-from-another-server';
+    const file = join(mkdtempSync(join(tmpdir(), 'flipdns-cli-')), 'admin-token');
+    writeFileSync(file, `${stale}\n`);
+    const fromFile = await runCli(['node', 'list', '--server', api.url], { FLIPDNS_ADMIN_TOKEN_FILE: file });
+    expect(fromFile).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `flipdns: wrong admin token (the token read from ${file}; a server writes that file when it generates a token at start: give --token or set FLIPDNS_ADMIN_TOKEN)\n`,
+    });
+    const fromEnv = await runCli(['node', 'list', '--server', api.url], { FLIPDNS_ADMIN_TOKEN: stale });
+    expect(fromEnv).toEqual({ code: 1, stdout: '', stderr: 'flipdns: wrong admin token (the token from FLIPDNS_ADMIN_TOKEN)\n' });
+    // --token wins over the variable, and is named as the source.
+    const fromFlag = await runCli(['node', 'list', '--server', api.url, '--token', stale], { FLIPDNS_ADMIN_TOKEN: ADMIN_TOKEN });
+    expect(fromFlag.stderr).toBe('flipdns: wrong admin token (the token given with --token)\n');
   });
 
   it('reloads zones', async () => {

@@ -15,6 +15,8 @@ const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
   ['no admin token', ['status'], /no admin token: give --token, set FLIPDNS_ADMIN_TOKEN, or run where \/nonexistent\/flipdns-admin-token is/],
   ['a server that is not a URL', ['status', '--server', 'localhost', '--token', 't'], /must be a URL/],
   ['a heartbeat without a token', ['heartbeat', 'web1'], /required option '--token <TOKEN>'/],
+  ['a heartbeat with an empty token', ['heartbeat', 'web1', '--token', ''], /argument '' is invalid. the token is empty/],
+  ['an agent with a blank token', ['agent', '--node', 'web1', '--token', '  '], /argument ' {2}' is invalid. the token is empty/],
   ['two agent checks at once', ['agent', '--node', 'web1', '--token', 't', '--check-tcp', '127.0.0.1:80', '--check-http', 'http://127.0.0.1/'], /cannot be used with/],
   ['a bad --check-tcp', ['agent', '--node', 'web1', '--token', 't', '--check-tcp', 'nowhere'], /expected HOST:PORT/],
   ['a query type it does not know', ['query', 'www.example.test', 'BOGUS'], /unknown type BOGUS/],
@@ -37,6 +39,15 @@ describe('flipdns command-line mistakes', () => {
       const { code, stderr } = await runCli([...args, '--server', server]);
       expect(code, args.join(' ')).toBe(3);
       expect(stderr).toBe(`flipdns: ${server}: ECONNREFUSED\n`);
+    }
+  });
+
+  it('refuses an empty FLIPDNS_NODE_TOKEN before sending anything', async () => {
+    // A server where nothing listens: trying it would exit 3 (heartbeat) or keep the agent running.
+    const server = await deadServerUrl();
+    for (const args of [['heartbeat', 'web1'], ['agent', '--node', 'web1']]) {
+      const run = await runCli(args, { FLIPDNS_NODE_TOKEN: '', FLIPDNS_SERVER: server });
+      expect(run, args[0]).toEqual({ code: 2, stdout: '', stderr: "error: option '--token <TOKEN>' value '' from env 'FLIPDNS_NODE_TOKEN' is invalid. the token is empty\n" });
     }
   });
 

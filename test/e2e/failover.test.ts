@@ -10,6 +10,7 @@ import { queryUdp } from '../helpers/dns.js';
 import { type FlipdnsHandle, startFlipdns } from '../helpers/flipdns.js';
 import { type RedisHandle, startRedis } from '../helpers/redis.js';
 import { zoneDir } from '../helpers/zones.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -61,14 +62,6 @@ async function nodeHealth(server: FlipdnsHandle, node: string): Promise<string> 
   const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const status = (await res.json()) as { nodes: Array<{ id: string; health: string }> };
   return status.nodes.find((n) => n.id === node)!.health;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Sends each listed node's heartbeats every interval, alternating between the instances, like agents would. */
@@ -167,7 +160,7 @@ describe('pools over Redis, two instances', () => {
     for (const text of metrics) {
       expect(count(text, 'flipdns_propagation_seconds')).toBeGreaterThanOrEqual(1);
       expect(text).toMatch(/flipdns_node_transitions_total\{node="web1",to="down"\} [1-9]/);
-      expect(text).toMatch(/flipdns_pool_member_available\{pool="app\.example\.test\. A",member="web1"\} 0/);
+      expect(text).toMatch(/flipdns_pool_member_available\{name="app\.example\.test\.",type="A",member="web1"\} 0/);
       expect(text).toMatch(/flipdns_store_connected 1/);
     }
   });
@@ -246,6 +239,12 @@ describe('pools over Redis with --workers 2', () => {
         const answers = await Promise.all(Array.from({ length: 10 }, () => answer(server)));
         return answers.every((a) => a[0] === BACKUP);
       }, 'the backup from every worker');
+      // /metrics holds what the primary took (heartbeats, the operator's change) with what the workers served, each counted once.
+      const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/^flipdns_node_reports_total\{report="heartbeat",result="accepted"\} 2$/m);
+      expect(metrics).toMatch(/^flipdns_admin_changes_total\{kind="node-admin"\} 1$/m);
+      expect(metrics).toMatch(/^flipdns_pool_member_available\{name="app\.example\.test\.",type="A",member="web1"\} 0$/m);
+      expect(metrics).toMatch(/^flipdns_pool_answer_changes_total\{name="app\.example\.test\.",type="A"\} 1$/m);
     } finally {
       await server.stop();
       await redis.stop();

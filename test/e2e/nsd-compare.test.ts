@@ -28,6 +28,7 @@ import {
   type NormalizedResponse,
   type QueryOptions,
 } from '../helpers/dns.js';
+import { scratchAdminTokenFile } from '../helpers/flipdns.js';
 import { findNsd, startNsd, type NsdHandle } from '../helpers/nsd.js';
 import { getFreePorts } from '../helpers/ports.js';
 
@@ -438,7 +439,9 @@ async function startFlipdns(zonesDir: string, port: number, httpPort: number): P
     throw new Error(`flipdns is not built: ${BUILT_CLI} is missing. Run \`npm run build\` (npm test does it first).`);
   }
   const args = [CLI, 'serve', '--zones', zonesDir, '--host', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No --admin-token: the generated one goes to a temp file, not the repository's .flipdns/.
+  const env = { ...process.env, FLIPDNS_ADMIN_TOKEN_FILE: scratchAdminTokenFile() };
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();

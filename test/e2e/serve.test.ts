@@ -8,20 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryTcp, queryTcpPipelined, queryUdp } from '../helpers/dns.js';
 import { BIN, type FlipdnsHandle, REPO, startFlipdns } from '../helpers/flipdns.js';
 import { OTHER_ZONE, RULES_ZONE, zoneDir } from '../helpers/zones.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
 async function dig(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args]);
   return stdout;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('flipdns serve on the example zones', () => {
@@ -111,17 +104,33 @@ describe('flipdns serve: TCP and reload', () => {
     const ask = async (): Promise<string | undefined> => ((await queryUdp(server.port, { name: 'www.other.test' })).packet!.answers![0] as { data?: string } | undefined)?.data;
     expect(await ask()).toBe('198.51.100.7');
 
-    writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE.replace('198.51.100.7', '198.51.100.8'));
+    const health = async (): Promise<{ status: string; problems?: string[] }> => (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).json() as Promise<{ status: string; problems?: string[] }>;
+    const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    expect(await metrics()).toMatch(/flipdns_zone_serial\{zone="other\.test\."\} 1\n/);
+    writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE.replace('198.51.100.7', '198.51.100.8').replace(' 1 3600', ' 2 3600'));
     process.kill(server.pid, 'SIGHUP');
     await waitFor(async () => (await ask()) === '198.51.100.8', 'the reloaded answer');
+    expect(await metrics()).toMatch(/flipdns_zone_serial\{zone="other\.test\."\} 2\n/);
+    const loadedAt = Number(/flipdns_zone_loaded_timestamp_seconds\{zone="other\.test\."\} ([\d.]+)/.exec(await metrics())![1]);
+    expect(Math.abs(loadedAt - Date.now() / 1000)).toBeLessThan(60);
 
     writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE.replace('198.51.100.7', '198.51.100.999'));
     process.kill(server.pid, 'SIGHUP');
     await waitFor(async () => server.logs.some((line) => line.includes('other.test.zone:4:')), 'the zone error in the log');
     expect(await ask()).toBe('198.51.100.8');
-    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
-    expect(metrics).toMatch(/flipdns_zone_load_failures_total 1/);
-    expect(metrics).toMatch(/flipdns_zone_reloads_total\{result="partial"\} 1/);
+    const text = await metrics();
+    expect(text).toMatch(/flipdns_zone_load_failures_total\{file="other\.test\.zone"\} 1/);
+    expect(text).toMatch(/flipdns_zone_reloads_total\{result="partial"\} 1/);
+    // The broken file keeps its old version, and the serial and load time that go with it.
+    expect(text).toMatch(/flipdns_zone_serial\{zone="other\.test\."\} 2\n/);
+    expect(text).toContain(`flipdns_zone_loaded_timestamp_seconds{zone="other.test."} ${loadedAt}`);
+    const degraded = await health();
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.problems).toEqual([expect.stringMatching(/^other\.test\.zone:4: /)]);
+
+    writeFileSync(join(dir, 'other.test.zone'), OTHER_ZONE);
+    process.kill(server.pid, 'SIGHUP');
+    await waitFor(async () => (await health()).status === 'ok', 'healthz ok once the file is fixed');
   });
 
   it('keeps serving everything when the zones folder cannot be read on reload', async () => {
@@ -163,6 +172,15 @@ describe('flipdns command line', () => {
   it('zone check passes the example zones', async () => {
     const { stdout } = await run(process.execPath, [BIN, 'zone', 'check', join(REPO, 'zones')]);
     expect(stdout).toMatch(/^OK$/m);
+  });
+
+  it('refuses to start on a broken zone or pool file, naming every problem, rather than answer NXDOMAIN for its names', async () => {
+    const dir = zoneDir({ 'other.test.zone': OTHER_ZONE, 'app.pools.json': '{ "pools": [ { "name": "www.other.test.", "type": "A", "policy": "failovr", "members": [] } ] }' });
+    const result = await run(process.execPath, [BIN, 'serve', '--zones', dir, '--port', '15353', '--http-port', '18053']).catch((err: { code: number; stderr: string }) => err);
+    expect(result).toMatchObject({ code: 2 });
+    expect((result as { stderr: string }).stderr).toBe(
+      `app.pools.json: pools[0] www.other.test.: policy: must be one of failover, multivalue, weighted\nflipdns: not starting: 1 file(s) in ${dir} failed to load (app.pools.json); the errors are above, and flipdns zone check ${dir} lists them\n`,
+    );
   });
 
   it('rejects a bad flag value with one line and exit 2', async () => {

@@ -34,6 +34,18 @@ describe('createStore', () => {
     }
   });
 
+  it('refuses a Redis database the server does not have, instead of falling back to 0', async () => {
+    const error = await createStore({ store: `${redis.url}/99` }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(StoreSettingsError);
+    expect((error as Error).message).toMatch(/^store: Redis at redis:\/\/127\.0\.0\.1:\d+\/99 has no database 99: ERR DB index is out of range \(see "databases" in redis\.conf\)$/);
+    const fifteen = await createStore({ store: `${redis.url}/15` });
+    expect(fifteen.connected()).toBe(true);
+    await fifteen.close();
+  });
+
   it('turns the Redis settings into connection options', () => {
     expect(
       redisStoreOptions({
@@ -64,6 +76,7 @@ describe('createStore', () => {
     [{ store: 'redis://h', redisSentinels: 'h1', redisSentinelName: 'm' }, 'redisSentinels: expected host:port[,host:port...], got "h1" in "h1"'],
     [{ store: 'redis://h', redisSentinels: 'h1:1,h2:70000', redisSentinelName: 'm' }, 'redisSentinels: expected host:port[,host:port...], got "h2:70000" in "h1:1,h2:70000"'],
     [{ store: 'redis://h', redisPrefix: '' }, 'redisPrefix: expected a non-empty prefix without spaces, got ""'],
+    [{ store: 'redis://h:6379/db1' }, 'store: the path of the URL must be a database number, as in redis://host:6379/0; got "/db1"'],
   ])('rejects %j with one clear line', async (settings, message) => {
     const error = await createStore(settings).then(
       () => undefined,

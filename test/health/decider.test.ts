@@ -13,6 +13,7 @@ import { registerHealthMetrics } from '../../src/metrics/health-metrics.js';
 import { PoolOverlay } from '../../src/pools/overlay.js';
 import { RULES_FILES, zoneSetOf } from '../helpers/zones.js';
 import { beat, nodeSpec, samplePool } from './kit.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const INTERVAL_MS = 50;
 const log = pino({ level: 'silent' });
@@ -22,11 +23,12 @@ afterEach(() => stops.splice(0).forEach((stop) => stop()));
 async function setup(failback: 'auto' | 'manual') {
   const store = new EmbeddedStore();
   let zones = zoneSetOf(RULES_FILES);
-  const overlay = new PoolOverlay({ setZones: (z: ZoneSet) => (zones = z), invalidatePool: () => 0 }, log);
+  const changes: string[][][] = [];
+  const overlay = new PoolOverlay({ setZones: (z: ZoneSet) => (zones = z), invalidatePool: () => 0 }, log, (change) => changes.push([change.previous.variants[0], change.pool.selection.variants[0]]));
   overlay.setStaticZones(zones);
   const pool = { ...samplePool('app.example.test.'), failback, allDown: 'all' as const };
   overlay.setFilePools([pool]);
-  const metrics = registerHealthMetrics({ members: () => [], nodes: async () => [] });
+  const metrics = registerHealthMetrics({ members: () => [], nodes: async () => [], leading: () => false, verdicts: () => [], conflicts: () => [] });
   for (const id of ['web1', 'web2']) await store.putNode(nodeSpec(id, { intervalMs: INTERVAL_MS, fall: 2, rise: 2 }));
   const sync = new StateSync(store, overlay, metrics, log);
   await sync.start();
@@ -34,20 +36,19 @@ async function setup(failback: 'auto' | 'manual') {
   decider.start();
   stops.push(() => decider.stop(), () => sync.stop());
   const answer = () => overlay.pools().get(poolKey(pool))!.selection.variants[0];
-  return { store, overlay, answer, key: poolKey(pool) };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+  return { store, overlay, answer, key: poolKey(pool), changes };
 }
 
 describe('Decider with the pool overlay', () => {
+  it('makes one sweep that downs several nodes one decision: the answer changes once, if at all', async () => {
+    const { overlay, key, changes } = await setup('auto');
+    // Neither node ever beats: both deadlines pass, and one sweep takes both down.
+    await until(() => overlay.pools().get(key)!.selection.allDown, 'the pool all down');
+    // Primary down, then everything down and failing open to the primary: no flicker through the backup.
+    expect(changes).toEqual([]);
+    expect(overlay.pools().get(key)!.selection.variants[0]).toEqual(['192.0.2.1']);
+  });
+
   it('turns a missed deadline into the backup answer, and fails back after rise beats', async () => {
     const { store, answer } = await setup('auto');
     const keepBeating = setInterval(() => void beat(store, 'web2'), INTERVAL_MS / 2);

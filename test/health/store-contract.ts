@@ -5,7 +5,7 @@
 
 import { afterEach, expect, it } from 'vitest';
 import type { NodeRecord } from '../../src/health/model.js';
-import type { HealthStore, StoreEvent } from '../../src/health/store.js';
+import { type HealthStore, type StoreEvent, documentsOf } from '../../src/health/store.js';
 import { beat, generationOf, nodeSpec, recordEvents, sampleRecord, samplePool, sleep, tokenHash } from './kit.js';
 
 export interface StoreUnderTest {
@@ -408,7 +408,7 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     await store.putDocument('held', 'app.example.test./A', ['web1', 'web2']);
     await store.putDocument('records', 'txt.example.test./TXT', record);
     let snapshot = await store.snapshot();
-    expect(snapshot.documents).toEqual({ pools: { 'app.example.test./A': pool }, held: { 'app.example.test./A': ['web1', 'web2'] }, records: { 'txt.example.test./TXT': record } });
+    expect(snapshot.documents).toEqual(documentsOf({ pools: { 'app.example.test./A': pool }, held: { 'app.example.test./A': ['web1', 'web2'] }, records: { 'txt.example.test./TXT': record } }));
 
     const replaced = { ...pool, ttl: 60 };
     await store.putDocument('pools', 'app.example.test./A', replaced);
@@ -420,7 +420,7 @@ export function defineStoreContract(open: () => Promise<StoreUnderTest>): void {
     expect(await store.removeDocument('pools', 'app.example.test./A')).toBe(true);
     expect(await store.removeDocument('records', 'txt.example.test./TXT')).toBe(true);
     snapshot = await store.snapshot();
-    expect(snapshot.documents).toEqual({ pools: {}, records: {}, held: {} });
+    expect(snapshot.documents).toEqual(documentsOf());
 
     const events = await log.atLeast(7);
     expect(events.map(unstamped)).toEqual([

@@ -1,8 +1,12 @@
 // Starts `bin/flipdns serve` as a child process on free loopback ports, the way
 // an operator would, and waits until it answers. `npm test` builds dist/ first.
+// Servers run in the repository, so each gets its own admin token file: one
+// started without --admin-token must not write the repository's .flipdns/.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { queryUdp } from './dns.js';
 import { getFreePorts } from './ports.js';
@@ -10,11 +14,18 @@ import { getFreePorts } from './ports.js';
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/flipdns', import.meta.url));
 
+/** A path in a fresh temp folder for a server's generated admin token. */
+export function scratchAdminTokenFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'flipdns-admin-')), 'admin-token');
+}
+
 export interface FlipdnsHandle {
   port: number;
   httpPort: number;
   pid: number;
   child: ChildProcess;
+  /** Where the server writes its admin token when it generates one. */
+  adminTokenFile: string;
   /** Every stdout line so far (pino JSON). */
   logs: string[];
   stop(): Promise<void>;
@@ -22,12 +33,14 @@ export interface FlipdnsHandle {
   leftovers(): number[];
 }
 
-export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<FlipdnsHandle> {
+/** `ready`: return once DNS answers (the default), or once HTTP does (a server waiting for its store opens DNS later). */
+export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, { ready = 'dns' }: { ready?: 'dns' | 'http' } = {}): Promise<FlipdnsHandle> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const [port, httpPort] = await getFreePorts(2);
+  const adminTokenFile = env.FLIPDNS_ADMIN_TOKEN_FILE ?? scratchAdminTokenFile();
   const child = spawn(process.execPath, [BIN, 'serve', '--zones', zonesDir, '--port', String(port), '--http-port', String(httpPort), '--id', 'test-instance', ...extraArgs], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, FLIPDNS_ADMIN_TOKEN_FILE: adminTokenFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -45,6 +58,7 @@ export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], e
     httpPort,
     pid: child.pid!,
     child,
+    adminTokenFile,
     logs,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -60,12 +74,14 @@ export async function startFlipdns(zonesDir: string, extraArgs: string[] = [], e
   for (;;) {
     if (child.exitCode !== null) throw new Error(`flipdns exited with ${child.exitCode}: ${stderr}${logs.join('\n')}`);
     try {
-      await queryUdp(port, { name: 'id.server', type: 'TXT', class: 'CH' }, { timeoutMs: 200, retries: 0 });
+      if (ready === 'dns') await queryUdp(port, { name: 'id.server', type: 'TXT', class: 'CH' }, { timeoutMs: 200, retries: 0 });
+      else await (await fetch(`http://127.0.0.1:${httpPort}/healthz`, { signal: AbortSignal.timeout(200) })).arrayBuffer();
       return handle;
     } catch {
+      if (ready === 'http') await new Promise((resolve) => setTimeout(resolve, 20));
       if (Date.now() > deadline) {
         await handle.stop();
-        throw new Error(`flipdns did not answer on port ${port} within 15 s: ${stderr}${logs.join('\n')}`);
+        throw new Error(`flipdns did not answer (${ready}) on port ${ready === 'dns' ? port : httpPort} within 15 s: ${stderr}${logs.join('\n')}`);
       }
     }
   }

@@ -26,11 +26,12 @@ export interface RedisHandle {
   restart(): Promise<void>;
 }
 
-export async function startRedis(options: { dir?: string } = {}): Promise<RedisHandle> {
+/** `port`: a port chosen beforehand (a test that starts flipdns before its Redis). */
+export async function startRedis(options: { dir?: string; port?: number } = {}): Promise<RedisHandle> {
   const binary = redisServerBinary();
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'flipdns-redis-'));
-  const port = await getFreePort();
+  const port = options.port ?? (await getFreePort());
   let child = await launch(binary, port, dir);
 
   const handle: RedisHandle = {

@@ -1,6 +1,7 @@
 // The staleness ledger on the real query path (handler, overlay, tap) with an
 // injected clock, so that bounds, curves and re-query classes are exact.
 
+import { documentsOf } from '../../src/health/store.js';
 import dnsPacket from 'dns-packet';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ function setup(options: { capacity?: number; watchMs?: number; flipsKept?: numbe
       ],
     }),
   ]);
-  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('web1', 'up', 1), node('web2', 'up', 1)], documents: { pools: {}, records: {}, held: {} } });
+  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('web1', 'up', 1), node('web2', 'up', 1)], documents: documentsOf() });
   let generation = 1;
   const setHealth = (id: string, health: 'up' | 'down') => overlay.applyEvent({ kind: 'node', generation: ++generation, record: node(id, health, generation), decidedAt: 0 });
   /** `source` asks for `name` at `at` ms after T0. */
@@ -70,7 +71,7 @@ describe('staleness ledger', () => {
     ask('127.0.0.4', 13_000); // 4 s after: late
     at(20_000);
     const flip = view().pools[0].flips[0];
-    expect(flip).toMatchObject({ at: T0 + 5000, from: 1, to: 2, previous: ['192.0.2.101'], values: ['192.0.2.102'], ttl: 5, staleResolvers: 4, lastBound: T0 + 10_500 });
+    expect(flip).toMatchObject({ at: T0 + 5000, from: 2, to: 3, previous: ['192.0.2.101'], values: ['192.0.2.102'], ttl: 5, staleResolvers: 4, lastBound: T0 + 10_500 });
     expect(flip.resolvers.map((w) => [w.resolver, w.lastServed - T0, w.bound - T0, w.class])).toEqual([
       ['127.0.0.6', 4500, 10_500, 'watching'],
       ['127.0.0.4', 4000, 10_000, 'late'],
@@ -110,7 +111,7 @@ describe('staleness ledger', () => {
     const [back, away] = view().pools[0].flips;
     expect(away.resolvers.map((w) => w.resolver)).toEqual(['127.0.0.2']);
     expect(back.resolvers.map((w) => w.resolver)).toEqual(['127.0.0.3']);
-    expect(back).toMatchObject({ from: 2, to: 3, values: ['192.0.2.101'] });
+    expect(back).toMatchObject({ from: 3, to: 4, values: ['192.0.2.101'] });
   });
 
   it('costs static answers nothing: the tap is never called for them', () => {
@@ -119,7 +120,7 @@ describe('staleness ledger', () => {
     ask('127.0.0.2', 0, 'www.example.test');
     ask('127.0.0.2', 1, 'www.example.test');
     ask('127.0.0.2', 2);
-    expect(calls).toEqual([[{ key: KEY, version: 1, ttl: 5 }]]);
+    expect(calls).toEqual([[{ key: KEY, version: 2, ttl: 5 }]]);
   });
 
   it('evicts the resolver first seen longest ago when full, and counts it', () => {
@@ -139,7 +140,7 @@ describe('staleness ledger', () => {
       at(i * 100);
       setHealth('web1', i % 2 === 1 ? 'down' : 'up');
     }
-    expect(view().pools[0].flips.map((flip) => flip.to)).toEqual([6, 5]);
+    expect(view().pools[0].flips.map((flip) => flip.to)).toEqual([7, 6]);
   });
 });
 

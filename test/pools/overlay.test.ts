@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { NodeRecord } from '../../src/health/model.js';
 import { type PoolSpec, poolKey } from '../../src/pools/model.js';
-import type { StoreSnapshot } from '../../src/health/store.js';
+import { type StoreSnapshot, documentsOf } from '../../src/health/store.js';
 import { QueryStats, UDP } from '../../src/metrics/query-stats.js';
 import { PoolOverlay } from '../../src/pools/overlay.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
@@ -25,7 +25,7 @@ function node(id: string, health: 'up' | 'down' | 'unknown', generation = 1): No
 }
 
 function snapshot(nodes: NodeRecord[], pools: PoolSpec[] = []): StoreSnapshot {
-  return { generation: 1, now: 0, nodes, documents: { pools: Object.fromEntries(pools.map((pool) => [poolKey(pool), pool])), records: {}, held: {} } };
+  return { generation: 1, now: 0, nodes, documents: documentsOf({ pools: Object.fromEntries(pools.map((pool) => [poolKey(pool), pool])) }) };
 }
 
 function setup(pools: PoolSpec[] = [APP], now?: () => number) {

@@ -2,6 +2,7 @@
 // pool: answers, CNAME chains, and the addresses added to additional for NS,
 // MX and SRV targets and for referrals.
 
+import { documentsOf } from '../../src/health/store.js';
 import dnsPacket from 'dns-packet';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ function setup(poolNames: string[]) {
   const overlay = new PoolOverlay(handler, pino({ level: 'silent' }));
   overlay.setStaticZones(handler.zoneSet);
   overlay.setFilePools(poolNames.map(pool));
-  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('primary', 'up', 1), node('backup', 'up', 1)], documents: { pools: {}, records: {}, held: {} } });
+  overlay.applySnapshot({ generation: 1, now: 0, nodes: [node('primary', 'up', 1), node('backup', 'up', 1)], documents: documentsOf() });
   /** The addresses of `owner` that a question puts in `section`. */
   const addressesIn = (section: Section, qname: string, qtype: dnsPacket.RecordType, owner: string): string[] => {
     const raw = handler.handle(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: qname, type: qtype }] }), UDP, 0)!;

@@ -18,7 +18,7 @@ function pool(overrides: Record<string, unknown> = {}): PoolSpec {
 }
 
 function views(spec: PoolSpec, state: Record<string, Partial<MemberView>>): MemberView[] {
-  return spec.members.map((member) => ({ member, available: true, held: false, adminOut: false, ...state[member.id] }));
+  return spec.members.map((member) => ({ member, available: true, held: false, adminOut: false, unknown: false, ...state[member.id] }));
 }
 
 describe('selectPool: failover', () => {
@@ -35,6 +35,12 @@ describe('selectPool: failover', () => {
     const onlyHeld = views(spec, { primary: { held: true }, backup: { available: false }, backup2: { available: false } });
     expect(selectPool(spec, onlyHeld)).toMatchObject({ variants: [['192.0.2.1']], allDown: false });
   });
+
+  it('says which members the answer was chosen among: a held member is not one while another is available', () => {
+    const spec = pool();
+    expect(selectPool(spec, views(spec, { primary: { held: true } })).eligible).toEqual(['backup', 'backup2']);
+    expect(selectPool(spec, views(spec, { primary: { held: true }, backup: { available: false }, backup2: { available: false } })).eligible).toEqual(['primary']);
+  });
 });
 
 describe('selectPool: all members down', () => {
@@ -44,6 +50,22 @@ describe('selectPool: all members down', () => {
   it('all: fails open, as if every member were up, except those an operator took out', () => {
     expect(selectPool(pool(), allDown(pool()))).toMatchObject({ variants: [['192.0.2.1']], allDown: true, outcome: 'answer' });
     expect(selectPool(pool(), allDown(pool(), { primary: { adminOut: true } })).variants).toEqual([['192.0.2.2', '192.0.2.3']]);
+  });
+
+  it('answers NODATA when an operator took every member out (drain or force down), whatever allDown says', () => {
+    for (const allDownRule of ['all', 'last-known', 'servfail']) {
+      const spec = pool({ allDown: allDownRule });
+      const out = spec.members.map((member) => ({ member, available: false, held: false, adminOut: true, unknown: false }));
+      expect(selectPool(spec, out)).toEqual({ variants: [[]], allDown: true, allDownCause: 'operator', outcome: 'nodata', eligible: [] });
+    }
+  });
+
+  it('with startup assume-down, answers SERVFAIL while no member is known yet, not the fail-open answer', () => {
+    const spec = pool({ startup: 'assume-down' });
+    const unknown = spec.members.map((member) => ({ member, available: false, held: false, adminOut: false, unknown: true }));
+    expect(selectPool(spec, unknown)).toMatchObject({ variants: [[]], allDown: true, allDownCause: 'unknown', outcome: 'servfail' });
+    // Once each member is known (down here), the allDown rule decides again.
+    expect(selectPool(spec, allDown(spec))).toMatchObject({ variants: [['192.0.2.1']], allDownCause: 'down', outcome: 'answer' });
   });
 
   it('last-known: the members that went down last', () => {

@@ -41,8 +41,8 @@ describe('buildZone: what a zone must have', () => {
     const built = build('www A 192.0.2.1\n', '$TTL 300\n');
     expect(built.zone).toBeUndefined();
     expect(built.errors.map(formatZoneError)).toEqual([
-      'example.test.zone:0: no SOA record at the apex example.test.',
-      'example.test.zone:0: no NS records at the apex example.test.',
+      'example.test.zone: no SOA record at the apex example.test.',
+      'example.test.zone: no NS records at the apex example.test.',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadZoneDir } from '../../src/zone/load.js';
+import { checkZoneFile, loadZoneDir } from '../../src/zone/load.js';
 import { formatZoneError } from '../../src/zone/model.js';
 import { nameToText } from '../../src/zone/name.js';
 import { zoneDir } from '../helpers/zones.js';
@@ -69,8 +69,8 @@ describe('loadZoneDir', () => {
     expect(second.errors.map(formatZoneError)).toEqual([
       'a.test.zone:5: A address: "192.0.2.999" is not an IPv4 address',
       'new.test.zone:1: record has no type',
-      'new.test.zone:0: no SOA record at the apex new.test.',
-      'new.test.zone:0: no NS records at the apex new.test.',
+      'new.test.zone: no SOA record at the apex new.test.',
+      'new.test.zone: no NS records at the apex new.test.',
     ]);
     expect(origins(second.zones)).toEqual(['a.test. a.test.zone', 'b.test. b.test.zone']);
     const [aKey, bKey] = first.zones.keys();
@@ -81,16 +81,38 @@ describe('loadZoneDir', () => {
     expect(origins(loadZoneDir(dir, second.zones).zones)).toEqual(['b.test. b.test.zone']);
   });
 
+  it('gives errors and warnings by file, then line, each file named from the folder, $INCLUDEd ones too', () => {
+    const result = loadZoneDir(
+      zoneDir({
+        'a.test.zone': `${APEX}alias CNAME ns1\nalias A 192.0.2.2\nwww A 192.0.2.300\n$INCLUDE sub/extra.zone\nafter A 192.0.2.999\nttl 60 TXT "x"\nttl 30 TXT "y"\n`,
+        'sub/extra.zone': '; hosts\nprinter A 192.0.2.5\nscanner A 192.0.2.256\n',
+        'b.test.zone': '$TTL 60\nwww A 192.0.2.1\nwww 30 A 192.0.2.2\n',
+      }),
+    );
+    expect(result.errors.map(formatZoneError)).toEqual([
+      'a.test.zone:6: alias.a.test. has a CNAME, so it cannot hold A too (RFC 2181 §10.1)',
+      'a.test.zone:7: A address: "192.0.2.300" is not an IPv4 address',
+      'a.test.zone:9: A address: "192.0.2.999" is not an IPv4 address',
+      'b.test.zone: no SOA record at the apex b.test.',
+      'b.test.zone: no NS records at the apex b.test.',
+      'sub/extra.zone:3: A address: "192.0.2.256" is not an IPv4 address',
+    ]);
+    expect(result.warnings.map(formatZoneError)).toEqual([
+      'a.test.zone:11: TTL 30 differs from 60 of the other ttl.a.test. TXT records (RFC 2181 §5.2); each keeps its own',
+      'b.test.zone:3: TTL 30 differs from 60 of the other www.b.test. A records (RFC 2181 §5.2); each keeps its own',
+    ]);
+  });
+
   it('refuses a second file for an origin already loaded', () => {
     const result = loadZoneDir(zoneDir({ 'a.test.zone': APEX, 'z.zone': `$ORIGIN A.test.\n${APEX}` }));
     expect(origins(result.zones)).toEqual(['a.test. a.test.zone']);
     expect(result.failedFiles).toEqual(['z.zone']);
-    expect(result.errors.map(formatZoneError)).toEqual(['z.zone:0: zone A.test. is already loaded from a.test.zone']);
+    expect(result.errors.map(formatZoneError)).toEqual(['z.zone: zone A.test. is already loaded from a.test.zone']);
   });
 
   it('reports a file name that spells no domain name', () => {
     const result = loadZoneDir(zoneDir({ 'a..test.zone': APEX }));
-    expect(result.errors.map(formatZoneError)).toEqual(['a..test.zone:0: the file name gives no zone name: empty label in name "a..test"']);
+    expect(result.errors.map(formatZoneError)).toEqual(['a..test.zone: the file name gives no zone name: empty label in name "a..test"']);
     expect(result.failedFiles).toEqual(['a..test.zone']);
   });
 
@@ -100,6 +122,24 @@ describe('loadZoneDir', () => {
     expect(result.warnings.map(formatZoneError)).toEqual([
       'a.test.zone:6: TTL 30 differs from 60 of the other www.a.test. A records (RFC 2181 §5.2); each keeps its own',
     ]);
+  });
+
+  it('checks one file as the folder load would: its name or $ORIGIN gives the origin, $INCLUDE reads from its folder', () => {
+    const dir = zoneDir({
+      'a.test.zone': `${APEX}$INCLUDE inc/hosts\n`,
+      'inc/hosts': 'printer A 192.0.2.5\n',
+      'named.zone': `$ORIGIN c.test.\n${APEX}`,
+      'broken.test.zone': `${APEX}$INCLUDE inc/bad\n`,
+      'inc/bad': 'www A 192.0.2.300\n',
+    });
+    const one = checkZoneFile(join(dir, 'a.test.zone'));
+    expect(one.errors).toEqual([]);
+    expect(origins(one.zones)).toEqual(['a.test. a.test.zone']);
+    expect([...one.zones.values()][0].recordCount).toBe(4);
+    expect(origins(checkZoneFile(join(dir, 'named.zone')).zones)).toEqual(['c.test. named.zone']);
+    const broken = checkZoneFile(join(dir, 'broken.test.zone'));
+    expect(broken.errors.map(formatZoneError)).toEqual(['inc/bad:1: A address: "192.0.2.300" is not an IPv4 address']);
+    expect(broken.failedFiles).toEqual(['broken.test.zone']);
   });
 
   it('throws on a folder it cannot read', () => {

@@ -93,6 +93,34 @@ describe('parseZoneFile: TTL and class', () => {
     expect(parsed.records.map((r) => classToText(r.class))).toEqual(['IN', 'CH', 'CH', 'IN']);
   });
 
+  it('says which field a word took where a TTL or a class may stand, and calls it an unknown type only where the type stands', () => {
+    const parsed = parse(
+      [
+        '$TTL 60',
+        'a abc IN A 192.0.2.1',
+        'b abc A 192.0.2.1',
+        'c abc 300 A 192.0.2.1',
+        'd IN abc A 192.0.2.1',
+        'e 300 INN A 192.0.2.1',
+        'f 1h IN abc A 192.0.2.1',
+        'g FOO 1',
+        'h MXX 10 mail other',
+        'i IN 12x A 192.0.2.1',
+      ].join('\n'),
+    );
+    expect(errors(parsed)).toEqual([
+      'example.test.zone:2: "abc" is not a TTL, a class or a type',
+      'example.test.zone:3: "abc" is not a TTL, a class or a type',
+      'example.test.zone:4: "abc" is not a TTL, a class or a type',
+      'example.test.zone:5: "abc" is not a TTL or a type',
+      'example.test.zone:6: "INN" is not a class or a type',
+      'example.test.zone:7: unknown type "abc"',
+      'example.test.zone:8: unknown type "FOO"',
+      'example.test.zone:9: unknown type "MXX"',
+      'example.test.zone:10: "12x" is not a TTL (seconds, or units as in 1h30m)',
+    ]);
+  });
+
   it('reports bad and out-of-range TTLs', () => {
     expect(errors(parse('a 1x A 192.0.2.1\nb 2147483648 A 192.0.2.1\n$TTL 5y\n'))).toEqual([
       'example.test.zone:1: "1x" is not a TTL (seconds, or units as in 1h30m)',
@@ -159,10 +187,10 @@ describe('parseZoneFile: errors', () => {
     expect(records(parsed)).toEqual(['example.test.zone:3 a.example.test. 60 IN A c0000201', 'example.test.zone:4 b.example.test. 60 IN TYPE65534 ff']);
   });
 
-  it('reports a file it cannot read on line 0', () => {
+  it('reports a file it cannot read without a line', () => {
     const dir = zoneDir({});
     const parsed = parseZoneFile(join(dir, 'missing.zone'), { origin: ORIGIN, zonesDir: dir });
-    expect(errors(parsed)).toEqual(['missing.zone:0: cannot read the file (ENOENT)']);
+    expect(errors(parsed)).toEqual(['missing.zone: cannot read the file (ENOENT)']);
   });
 });
 

@@ -11,3 +11,10 @@ if redis.call('GET', key) == holder then
 end
 return 0
 `;
+
+/** ARGV: prefix, instance id. Deletes the lease when that instance holds it. */
+export const RELEASE_LEAD = `
+local key = ARGV[1] .. 'leader'
+if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+return 1
+`;

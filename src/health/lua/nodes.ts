@@ -3,7 +3,7 @@
 
 import { PRELUDE } from './prelude.js';
 
-/** ARGV: prefix, id, intervalMs, fall, rise, tokenHash. Returns NodeRecord JSON. */
+/** ARGV: prefix, id, intervalMs, fall, rise, tokenHash, '1' to create only. Returns NodeRecord JSON. */
 export const PUT_NODE = `${PRELUDE}
 local spec = {
   intervalMs = tonumber(ARGV[3]), fall = tonumber(ARGV[4]), rise = tonumber(ARGV[5]),
@@ -12,7 +12,7 @@ local spec = {
 local now = clock()
 local node = load_node(ARGV[2])
 if node then
-  if node.intervalMs == spec.intervalMs and node.fall == spec.fall and
+  if ARGV[7] == '1' or node.intervalMs == spec.intervalMs and node.fall == spec.fall and
      node.rise == spec.rise and node.tokenHash == spec.tokenHash then
     return node_json(node)
   end

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { commandCheck, httpCheck, parseHostPort } from '../../src/agent/checks.js';
+import { commandCheck, httpCheck, parseHostPort } from '../../src/checks/probes.js';
 
 const soon = (ms = 2000): AbortSignal => AbortSignal.timeout(ms);
 

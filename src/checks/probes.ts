@@ -1,7 +1,8 @@
-// Local checks of the service an agent speaks for. A failing check stops the
-// heartbeats, so the fault is noticed where it happens rather than guessed at
-// from afar. Each check is aborted by its signal (the check timeout, or the
-// agent stopping) and then counts as failed.
+// Probes of a service. An agent runs one locally: a failing probe stops its
+// heartbeats, so the fault is noticed where it happens. Every flipdns instance
+// runs the server-side checks (checker.ts) with the same probes, from where the
+// users' traffic comes. Each probe is aborted by its signal (the timeout, or
+// the prober stopping) and then counts as failed.
 
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
@@ -63,4 +64,14 @@ export function parseHostPort(text: string): { host: string; port: number } {
   const port = Number(match?.[3]);
   if (!match || port < 1 || port > 65535) throw new Error(`expected HOST:PORT, got ${JSON.stringify(text)}`);
   return { host: match[1] ?? match[2], port };
+}
+
+/** A server-side check's target: `tcp://host:port` (a connection opens) or an `http://`/`https://` URL (a status below 400). */
+export function probeFor(url: string): Check {
+  if (url.startsWith('tcp://')) {
+    const { host, port } = parseHostPort(url.slice('tcp://'.length));
+    return tcpCheck(host, port);
+  }
+  if (/^https?:\/\//.test(url)) return httpCheck(url);
+  throw new Error(`expected tcp://HOST:PORT or an http(s):// URL, got ${JSON.stringify(url)}`);
 }
