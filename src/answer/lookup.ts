@@ -154,6 +154,8 @@ function soaOf(zone: Zone): RRset {
 
 function addNegative(plan: AnswerPlan, zone: Zone): void {
   add(plan, plan.authority, { owner: zone.apex.wire, rrset: soaOf(zone), ttl: zone.negativeTtl });
+  // Without its SOA a negative answer cannot be cached (RFC 2308 §5).
+  plan.authorityRequired = true;
 }
 
 function addReferral(plan: AnswerPlan, zone: Zone, cut: ZoneNode): void {
@@ -161,6 +163,7 @@ function addReferral(plan: AnswerPlan, zone: Zone, cut: ZoneNode): void {
   if (plan.answer.length === 0) plan.authoritative = false;
   const ns = cut.rrsets.get(TYPE.NS)!;
   add(plan, plan.authority, { owner: cut.wire, rrset: ns });
+  plan.authorityRequired = true;
   plan.glueRequired = addTargetAddresses(plan, zone, ns, cut.key);
 }
 

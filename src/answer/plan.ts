@@ -21,6 +21,12 @@ export interface AnswerPlan {
   answer: SectionEntry[];
   authority: SectionEntry[];
   additional: SectionEntry[];
+  /**
+   * `authority` is part of the answer (a negative answer's SOA, a referral's NS):
+   * it must fit, or the response is truncated. Otherwise (the zone's NS beside a
+   * positive answer) it is left out when it does not fit (RFC 2181 §9).
+   */
+  authorityRequired: boolean;
   /** The glue in `additional` must fit, or the response is truncated (RFC 9471). */
   glueRequired: boolean;
   /** Extended DNS Error info-code (RFC 8914) for EDNS responses. */
@@ -33,5 +39,5 @@ export interface AnswerPlan {
 export const EDE_NOT_AUTHORITATIVE = 20;
 
 export function emptyPlan(rcode: number, authoritative: boolean): AnswerPlan {
-  return { rcode, authoritative, answer: [], authority: [], additional: [], glueRequired: false };
+  return { rcode, authoritative, answer: [], authority: [], additional: [], authorityRequired: false, glueRequired: false };
 }

@@ -9,7 +9,7 @@ import type { ZoneSet } from '../answer/zoneset.js';
 import { type QueryStats, type Transport, UDP } from '../metrics/query-stats.js';
 import { CLASS_CH, CLASS_IN } from '../zone/model.js';
 import { RCODE, TYPE } from '../zone/types.js';
-import { HEADER_LENGTH, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
+import { HEADER_LENGTH, OPCODE, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
 import { type EdnsReply, MAX_MESSAGE, encodeError, encodeResponse } from '../wire/response.js';
 import { AnswerCache, type CachedAnswer, type EdnsShape, type Encoding } from './cache.js';
 import { type ServerIdentity, chaosPlan } from './chaos.js';
@@ -154,14 +154,25 @@ export class QueryHandler {
       this.stats.dropped++;
       return undefined;
     }
-    const rcode = problem === QueryProblem.NotImp ? RCODE.NOTIMP : RCODE.FORMERR;
-    const bytes = encodeError(msg, rcode, this.query.questionEnd);
-    this.stats.count(transport, this.query.questionEnd > 0 ? this.query.qtype : 0, rcode);
+    const q = this.query;
+    const rcode = problem === QueryProblem.NotImp ? RCODE.NOTIMP : problem === QueryProblem.Notify ? this.notifyRcode(q.qkey) : RCODE.FORMERR;
+    // Other opcodes get the header alone, as from NSD; a FORMERR to a QUERY echoes the question when it could be read.
+    const bytes = encodeError(msg, rcode, q.opcode === OPCODE.QUERY ? q.questionEnd : 0);
+    this.stats.count(transport, q.questionEnd > 0 ? q.qtype : 0, rcode);
     if (prefix === 0) return bytes;
     const out = Buffer.allocUnsafe(prefix + bytes.length);
     out.writeUInt16BE(bytes.length, 0);
     bytes.copy(out, prefix);
     return out;
+  }
+
+  /**
+   * A NOTIFY (RFC 1996) asks a secondary to transfer a zone; we take no
+   * transfers. NSD 4.6 without allow-notify answers REFUSED for a zone it serves
+   * and NXDOMAIN for any other name; so do we.
+   */
+  private notifyRcode(qkey: string): number {
+    return this.zones.zones.has(qkey) ? RCODE.REFUSED : RCODE.NXDOMAIN;
   }
 }
 

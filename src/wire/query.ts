@@ -7,13 +7,22 @@ export const HEADER_LENGTH = 12;
 const TYPE_OPT = 41;
 const MAX_NAME_LENGTH = 255;
 
+/** Header opcodes (RFC 1035 §4.1.1, RFC 1996, RFC 2136) the server tells apart. */
+export const OPCODE = {
+  QUERY: 0,
+  NOTIFY: 4,
+} as const;
+
 /** What parseQuery found wrong, beyond a well-formed query. */
 export const QueryProblem = {
   None: 0,
   /** Not worth an answer: too short to echo an ID, or a response (answering those would loop). */
   Drop: 1,
   FormErr: 2,
+  /** An opcode other than QUERY and NOTIFY; only the header was read. */
   NotImp: 3,
+  /** A well-formed NOTIFY (question and OPT read as for a query): we take no zone transfers, so it is refused. */
+  Notify: 4,
 } as const;
 export type QueryProblem = (typeof QueryProblem)[keyof typeof QueryProblem];
 
@@ -48,7 +57,7 @@ export function parseQuery(msg: Buffer, q: ParsedQuery): QueryProblem {
   q.dnssecOk = false;
   q.ednsPayload = 512;
   q.questionEnd = 0;
-  if (q.opcode !== 0) return QueryProblem.NotImp;
+  if (q.opcode !== OPCODE.QUERY && q.opcode !== OPCODE.NOTIFY) return QueryProblem.NotImp;
   if (msg[4] !== 0 || msg[5] !== 1) return QueryProblem.FormErr;
 
   let pos = HEADER_LENGTH;
@@ -84,8 +93,8 @@ export function parseQuery(msg: Buffer, q: ParsedQuery): QueryProblem {
 
   const skipped = ((msg[6] << 8) | msg[7]) + ((msg[8] << 8) | msg[9]);
   const additional = (msg[10] << 8) | msg[11];
-  if (skipped === 0 && additional === 0) return QueryProblem.None;
-  return readRecords(msg, q, skipped, additional);
+  const problem = skipped === 0 && additional === 0 ? QueryProblem.None : readRecords(msg, q, skipped, additional);
+  return problem === QueryProblem.None && q.opcode === OPCODE.NOTIFY ? QueryProblem.Notify : problem;
 }
 
 /** Walks answer/authority (ignored) and additional, where the OPT record lives. */

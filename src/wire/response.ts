@@ -3,11 +3,12 @@
 // answer, not per query: the server patches the ID, flags and question of the
 // bytes made here.
 //
-// Names are compressed only against byte-identical earlier names, so every
-// owner keeps the case the zone wrote it with. The question is the exception:
-// it is patched with the client's spelling per query, so only a QUESTION_OWNER
-// (a wildcard-synthesized owner, which RFC 4592 says is the query name as asked)
-// points at it.
+// A name equal to the question name, ignoring case, points at the question, as
+// NSD, Knot and BIND do: the server patches the question with the client's
+// spelling per query, so such a name reads as the client wrote it (0x20 case
+// randomisation survives), and a wildcard-synthesized owner (QUESTION_OWNER) is
+// one of them. Any other name points only at a byte-identical earlier name, so
+// it keeps the case the zone wrote it with.
 
 import { type AnswerPlan, QUESTION_OWNER, type SectionEntry } from '../answer/plan.js';
 import { TYPE } from '../zone/types.js';
@@ -17,6 +18,9 @@ export const MAX_MESSAGE = 65535;
 /** Root owner, type, class, TTL and RDLENGTH of an OPT with no options. */
 const OPT_LENGTH = 11;
 const QUESTION_POINTER = 0xc000 | HEADER_LENGTH;
+/** The opcode and RD bits in the third header byte. */
+const OPCODE_MASK = 0x78;
+const HEADER_RD = 0x01;
 const MAX_POINTER_TARGET = 0x3fff;
 
 export const FLAG_QR = 0x8000;
@@ -24,7 +28,7 @@ export const FLAG_AA = 0x0400;
 export const FLAG_TC = 0x0200;
 
 export interface Question {
-  /** Question name as wire bytes; the server overwrites it with the client's spelling. */
+  /** Question name as folded wire bytes (lower-case ASCII); the server overwrites it with the client's spelling. */
   wire: string;
   qtype: number;
   qclass: number;
@@ -50,7 +54,8 @@ class MessageWriter {
   pos = 0;
   private readonly offsets = new Map<string, number>();
 
-  constructor(private readonly buf: Buffer) {}
+  /** `question`: the folded question name, written at HEADER_LENGTH. */
+  constructor(private readonly buf: Buffer, private readonly question: string) {}
 
   u16(value: number): void {
     this.buf.writeUInt16BE(value, this.pos);
@@ -66,9 +71,17 @@ class MessageWriter {
     this.pos += this.buf.write(bytes, this.pos, 'latin1');
   }
 
-  /** Writes a name, pointing at the longest byte-identical suffix already written. */
+  /**
+   * Writes a name, pointing at the question for the longest suffix equal to the
+   * question name ignoring case, or else at the longest byte-identical suffix
+   * already written.
+   */
   name(wire: string, compress: boolean): void {
     for (let i = 0; wire.charCodeAt(i) !== 0; i += wire.charCodeAt(i) + 1) {
+      if (compress && spellsFolded(wire, i, this.question)) {
+        this.u16(QUESTION_POINTER);
+        return;
+      }
       const suffix = i === 0 ? wire : wire.slice(i);
       const earlier = compress ? this.offsets.get(suffix) : undefined;
       if (earlier !== undefined) {
@@ -132,6 +145,17 @@ class MessageWriter {
   }
 }
 
+/** Whether the name at `wire[start..]` is `folded` but for the case of ASCII letters. */
+function spellsFolded(wire: string, start: number, folded: string): boolean {
+  if (wire.length - start !== folded.length) return false;
+  for (let i = 0; i < folded.length; i++) {
+    const c = wire.charCodeAt(start + i);
+    // Length bytes are at most 63, below 'A', so folding cannot confuse them with letters.
+    if ((c >= 0x41 && c <= 0x5a ? c + 32 : c) !== folded.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 function nameLength(wire: string, start: number): number {
   let i = start;
   while (wire.charCodeAt(i) !== 0) i += wire.charCodeAt(i) + 1;
@@ -144,7 +168,7 @@ function nameLength(wire: string, start: number): number {
  * the message and carries the upper bits of an extended RCODE.
  */
 export function encodeResponse(plan: AnswerPlan, question: Question, edns: EdnsReply | undefined, limit: number): Buffer {
-  const w = new MessageWriter(scratch);
+  const w = new MessageWriter(scratch, question.wire);
   const optLength = edns === undefined ? 0 : OPT_LENGTH + (plan.extendedError === undefined ? 0 : EDE_LENGTH);
   const room = limit - optLength;
   w.pos = HEADER_LENGTH;
@@ -152,21 +176,29 @@ export function encodeResponse(plan: AnswerPlan, question: Question, edns: EdnsR
   w.u16(question.qtype);
   w.u16(question.qclass);
 
+  // RFC 2181 §9: TC only when data the answer needs does not fit; data that
+  // merely helps (the zone's NS beside a positive answer, target addresses) is
+  // left out a whole RRset at a time, without TC. Sections are filled in order,
+  // so as room runs short additional data goes first, then the zone's NS.
   let truncated = false;
   const counts = [0, 0, 0];
   const sections = [plan.answer, plan.authority, plan.additional];
+  // A referral's NS and a negative answer's SOA are the answer (authorityRequired);
+  // so is a referral's in-domain glue (RFC 9471).
+  const required = [true, plan.authorityRequired, plan.glueRequired];
   for (let s = 0; s < 3 && !truncated; s++) {
     for (const entry of sections[s]) {
       const before = w.pos;
       const written = w.rrset(entry, question.qclass, room);
-      if (written < 0) {
-        w.rewind(before);
-        // Additional data is optional, except the glue a referral cannot work without (RFC 9471).
-        truncated = s < 2 || plan.glueRequired;
-        if (s === 2 && !truncated) continue;
+      if (written >= 0) {
+        counts[s] += written;
+        continue;
+      }
+      w.rewind(before);
+      if (required[s]) {
+        truncated = true;
         break;
       }
-      counts[s] += written;
     }
   }
 
@@ -197,14 +229,17 @@ export function encodeResponse(plan: AnswerPlan, question: Question, edns: EdnsR
 }
 
 /**
- * A header-only error response (FORMERR, NOTIMP) echoing the ID and opcode, and
- * the question when it could be read (`questionEnd` > 0).
+ * A header-only error response (FORMERR, NOTIMP, REFUSED to a NOTIFY) echoing
+ * the ID and opcode, and the question when `questionEnd` > 0. Every other flag
+ * is cleared, except RD in an answer to a QUERY: RD is defined for that opcode
+ * only (RFC 1035 §4.1.1).
  */
 export function encodeError(msg: Buffer, rcode: number, questionEnd: number): Buffer {
   const length = questionEnd > 0 ? questionEnd : HEADER_LENGTH;
   const out = Buffer.alloc(length);
   msg.copy(out, 0, 0, length);
-  out[2] = 0x80 | (msg[2] & 0x79);
+  const opcodeBits = msg[2] & OPCODE_MASK;
+  out[2] = 0x80 | opcodeBits | (opcodeBits === 0 ? msg[2] & HEADER_RD : 0);
   out[3] = rcode & 0x0f;
   out.writeUInt16BE(questionEnd > 0 ? 1 : 0, 4);
   out.fill(0, 6, 12);

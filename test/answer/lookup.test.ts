@@ -131,6 +131,18 @@ describe('resolve: delegations', () => {
   });
 });
 
+describe('resolve: which authority data must fit (RFC 2181 §9)', () => {
+  it('marks a negative answer\'s SOA and a referral\'s NS as required, the zone NS beside a positive answer as not', () => {
+    expect(ask('nothere.example.test').authorityRequired).toBe(true);
+    expect(ask('www.example.test', 'MX').authorityRequired).toBe(true);
+    expect(ask('dangling.example.test').authorityRequired).toBe(true);
+    expect(ask('www.sub.example.test').authorityRequired).toBe(true);
+    expect(ask('www.example.test').authorityRequired).toBe(false);
+    expect(ask('alias.example.test').authorityRequired).toBe(false);
+    expect(ask('example.test', 'NS').authorityRequired).toBe(false);
+  });
+});
+
 describe('resolve: ANY (RFC 8482)', () => {
   it('answers one RRset: the SOA at the apex, otherwise the first', () => {
     expect(summary(ask('example.test', 'ANY'))).toMatchObject({ answer: ['example.test. SOA x1'], authority: [] });

@@ -2,6 +2,7 @@ import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { QueryStats, TCP, UDP } from '../../src/metrics/query-stats.js';
 import { QueryHandler } from '../../src/server/handler.js';
+import { buildQuery } from '../helpers/dns.js';
 import { RULES_FILES, zoneSetOf } from '../helpers/zones.js';
 
 function newHandler(overrides: Partial<ConstructorParameters<typeof QueryHandler>[1]> = {}): { handler: QueryHandler; stats: QueryStats } {
@@ -50,7 +51,8 @@ describe('QueryHandler', () => {
     expect(packet.flag_aa).toBe(true);
     expect(packet.flag_rd).toBe(true);
     expect(packet.flag_ra).toBe(false);
-    expect(packet.answers).toMatchObject([{ name: 'WWW.example.test', type: 'A', ttl: 300, data: '192.0.2.10' }]);
+    // The zone writes WWW; the owner points at the question, so it reads as the client wrote it (as NSD does).
+    expect(packet.answers).toMatchObject([{ name: 'www.example.test', type: 'A', ttl: 300, data: '192.0.2.10' }]);
     const norec = ask(handler, { name: 'www.example.test', flags: 0 }).packet;
     expect(norec.flag_rd).toBe(false);
   });
@@ -134,13 +136,8 @@ describe('QueryHandler', () => {
     expect(String((ask(versioned, { name: 'version.bind', type: 'TXT', klass: 'CH' }).packet.answers[0] as dnsPacket.TxtAnswer).data)).toBe('flipdns 0.1');
   });
 
-  it('gives NOTIMP for other opcodes, FORMERR for bad questions, and drops responses and short packets', () => {
+  it('gives FORMERR for bad questions, and drops responses and short packets', () => {
     const { handler, stats } = newHandler();
-    const notify = query({ name: 'example.test', type: 'SOA' });
-    notify[2] = (notify[2] & 0x87) | (4 << 3);
-    const notimp = decode(handler.handle(notify, UDP, 0)!);
-    expect(notimp.rcode).toBe('NOTIMP');
-    expect(notimp.id).toBe(4242);
     const two = dnsPacket.encode({ id: 5, type: 'query', questions: [{ name: 'a.test', type: 'A' }, { name: 'b.test', type: 'A' }] });
     expect(decode(handler.handle(two, UDP, 0)!).rcode).toBe('FORMERR');
     expect(handler.handle(Buffer.alloc(5), UDP, 0)).toBeUndefined();
@@ -186,5 +183,128 @@ describe('QueryHandler', () => {
       for (let k = 0; k < 3; k++) if (msg.length > 0) msg[random(msg.length)] = random(256);
       expect(() => handler.handle(msg, UDP, 0)).not.toThrow();
     }
+  });
+});
+
+/** Header flag bits of a query: RD, AA, CD, AD and the Z bit, all set to see which come back. */
+const ALL_QUERY_BITS = 0x0100 | 0x0400 | 0x0010 | 0x0020 | 0x0040;
+
+/** The header NSD 4.6 sends back, less the flags it echoes: ID, QR and the opcode, the rcode, all counts zero. */
+function headerOnly(id: number, opcode: number, rcode: number): Buffer {
+  const out = Buffer.alloc(12);
+  out.writeUInt16BE(id, 0);
+  out.writeUInt16BE(0x8000 | (opcode << 11) | rcode, 2);
+  return out;
+}
+
+describe('QueryHandler: opcodes other than QUERY (issue 9)', () => {
+  it('answers IQUERY, STATUS, UPDATE and unassigned opcodes NOTIMP with the header alone: ID, QR, opcode, no RD', () => {
+    const { handler, stats } = newHandler();
+    for (const opcode of [1, 2, 3, 5, 6, 15]) {
+      for (const edns of [undefined, { payload: 1232 }]) {
+        const sent = buildQuery({ name: 'example.test', type: 'SOA', id: 0x1200 + opcode, opcode, flags: ALL_QUERY_BITS, edns });
+        expect(handler.handle(sent, UDP, 0)).toEqual(headerOnly(0x1200 + opcode, opcode, 4));
+      }
+    }
+    const framed = handler.handle(buildQuery({ name: 'example.test', type: 'SOA', id: 7, opcode: 5, rd: true }), TCP, 2)!;
+    expect(framed).toEqual(Buffer.concat([Buffer.from([0, 12]), headerOnly(7, 5, 4)]));
+    const seen: string[] = [];
+    stats.forEachQueryCount((transport, qtype, rcode, value) => seen.push(`${transport} ${qtype} ${rcode} ${value}`));
+    expect(seen.sort()).toEqual(['tcp OTHER NOTIMP 1', 'udp OTHER NOTIMP 12']);
+  });
+
+  it('refuses a NOTIFY for a zone it serves and answers NXDOMAIN for any other name, as NSD does, header alone', () => {
+    const { handler } = newHandler();
+    const notify = (name: string, extra: { edns?: { payload: number; version?: number }; klass?: string } = {}) =>
+      handler.handle(buildQuery({ name, type: 'SOA', class: extra.klass ?? 'IN', id: 99, opcode: 4, flags: ALL_QUERY_BITS, edns: extra.edns }), UDP, 0);
+    expect(notify('example.test')).toEqual(headerOnly(99, 4, 5));
+    expect(notify('EXAMPLE.Test')).toEqual(headerOnly(99, 4, 5));
+    expect(notify('other.test', { edns: { payload: 1232 } })).toEqual(headerOnly(99, 4, 5));
+    expect(notify('example.test', { edns: { payload: 1232, version: 1 } })).toEqual(headerOnly(99, 4, 5));
+    expect(notify('example.test', { klass: 'CH' })).toEqual(headerOnly(99, 4, 5));
+    expect(notify('www.example.test')).toEqual(headerOnly(99, 4, 3));
+    expect(notify('nothere.test')).toEqual(headerOnly(99, 4, 3));
+  });
+
+  it('gives a NOTIFY without a readable question FORMERR, header alone', () => {
+    const { handler } = newHandler();
+    const noQuestion = buildQuery({ name: 'example.test', id: 3, opcode: 4, rd: true }).subarray(0, 12);
+    noQuestion.writeUInt16BE(0, 4);
+    expect(handler.handle(noQuestion, UDP, 0)).toEqual(headerOnly(3, 4, 1));
+    const pointer = buildQuery({ name: 'example.test', id: 4, opcode: 4, rd: true });
+    pointer[12] = 0xc0;
+    expect(handler.handle(pointer, UDP, 0)).toEqual(headerOnly(4, 4, 1));
+  });
+
+  it('keeps RD in a FORMERR to a QUERY', () => {
+    const { handler } = newHandler();
+    const two = dnsPacket.encode({ id: 5, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: 'a.test', type: 'A' }, { name: 'b.test', type: 'A' }] });
+    const formerr = decode(handler.handle(two, UDP, 0)!);
+    expect(formerr.rcode).toBe('FORMERR');
+    expect(formerr.flag_rd).toBe(true);
+  });
+});
+
+/** A TXT RRset of one record whose response, owner compressed, is `size` bytes over UDP without EDNS (question: 18 + 4 bytes). */
+function txtOfResponseSize(size: number): string {
+  const strings: string[] = [];
+  for (let left = size - 12 - 22 - 12; left > 0; left -= 256) strings.push(`"${'x'.repeat(Math.min(256, left) - 1)}"`);
+  return strings.join(' ');
+}
+
+/** fit, f12 and f13 (18-byte names, like the question) answer in 504, 512 and 513 bytes with the owner compressed; 520, 528, 529 without. */
+const FIT_ZONE = `$ORIGIN example.test.
+$TTL 300
+@    SOA ns1 hostmaster 1 3600 600 86400 60
+@    NS  ns1
+@    NS  ns2
+ns1  A   192.0.2.1
+ns2  A   192.0.2.2
+FiT  TXT ${txtOfResponseSize(504)}
+f12  TXT ${txtOfResponseSize(512)}
+f13  TXT ${txtOfResponseSize(513)}
+`;
+
+describe('QueryHandler: answers near 512 bytes (issue 9)', () => {
+  const handlerFor = () => new QueryHandler(zoneSetOf({ 'example.test.zone': FIT_ZONE }), { identity: { id: 't' }, ednsPayload: 1232, cacheEntries: 100, queryLogSample: 0 }, new QueryStats());
+
+  it('sends a TXT answer of 504 bytes in full over UDP without EDNS, owner pointing at the question, the zone NS left out without TC', () => {
+    const handler = handlerFor();
+    const { raw, packet } = ask(handler, { name: 'fit.example.test', type: 'TXT' });
+    expect(raw.length).toBe(504);
+    expect(packet.flag_tc).toBe(false);
+    expect(packet.answers).toHaveLength(1);
+    expect(packet.authorities).toHaveLength(0);
+    expect(raw.subarray(34, 36)).toEqual(Buffer.from([0xc0, 0x0c]));
+  });
+
+  it('keeps the client spelling of the owner from the precompiled answer (0x20), one cache entry for all spellings', () => {
+    const handler = handlerFor();
+    ask(handler, { name: 'fit.example.test', type: 'TXT' });
+    for (const spelling of ['FIT.example.test', 'fIt.ExAmPlE.tEsT']) {
+      const { raw, packet } = ask(handler, { name: spelling, type: 'TXT' });
+      expect(packet.questions[0].name).toBe(spelling);
+      expect(packet.answers[0].name).toBe(spelling);
+      expect(raw.length).toBe(504);
+      const tcp = decode(handler.handle(query({ name: spelling, type: 'TXT' }), TCP, 2)!.subarray(2));
+      expect(tcp.answers[0].name).toBe(spelling);
+      expect(tcp.authorities.map((r) => r.name)).toEqual(['example.test', 'example.test']);
+    }
+    expect(handler.cache.size).toBe(1);
+  });
+
+  it('fits an answer of exactly 512 bytes, and one byte more gets TC with the question alone, as NSD', () => {
+    const handler = handlerFor();
+    const exact = ask(handler, { name: 'f12.example.test', type: 'TXT' });
+    expect(exact.raw.length).toBe(512);
+    expect(exact.packet.flag_tc).toBe(false);
+    expect(exact.packet.answers).toHaveLength(1);
+    const over = ask(handler, { name: 'f13.example.test', type: 'TXT' });
+    expect(over.raw.length).toBe(34);
+    expect(over.packet.flag_tc).toBe(true);
+    expect(over.packet.answers).toHaveLength(0);
+    const tcp = decode(handler.handle(query({ name: 'f13.example.test', type: 'TXT' }), TCP, 2)!.subarray(2));
+    expect(tcp.flag_tc).toBe(false);
+    expect(tcp.answers).toHaveLength(1);
   });
 });

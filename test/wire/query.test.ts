@@ -41,13 +41,31 @@ describe('parseQuery', () => {
     expect(parseQuery(response, newParsedQuery())).toBe(QueryProblem.Drop);
   });
 
-  it('answers other opcodes with NOTIMP and QDCOUNT other than 1 with FORMERR', () => {
-    const notify = query('a.test');
-    notify[2] |= 4 << 3;
-    expect(parseQuery(notify, newParsedQuery())).toBe(QueryProblem.NotImp);
+  it('answers opcodes other than QUERY and NOTIFY with NOTIMP, reading only the header, and QDCOUNT other than 1 with FORMERR', () => {
+    for (const opcode of [1, 2, 3, 5, 15]) {
+      const msg = query('a.test');
+      msg[2] |= opcode << 3;
+      const q = newParsedQuery();
+      expect(parseQuery(msg, q)).toBe(QueryProblem.NotImp);
+      expect(q.questionEnd).toBe(0);
+    }
     expect(parseQuery(dnsPacket.encode({ id: 1, type: 'query', questions: [] }), newParsedQuery())).toBe(QueryProblem.FormErr);
     const two = dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: 'a.test', type: 'A' }, { name: 'b.test', type: 'A' }] });
     expect(parseQuery(two, newParsedQuery())).toBe(QueryProblem.FormErr);
+  });
+
+  it('reads a NOTIFY like a query, question and OPT, and tells it apart', () => {
+    const notify = query('Example.TEST', 'SOA', { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as dnsPacket.Answer] });
+    notify[2] |= 4 << 3;
+    const q = newParsedQuery();
+    expect(parseQuery(notify, q)).toBe(QueryProblem.Notify);
+    expect(q).toMatchObject({ opcode: 4, qkey: '\x07example\x04test\x00', qtype: 6, hasEdns: true });
+    const bare = query('example.test', 'SOA');
+    bare[2] |= 4 << 3;
+    expect(parseQuery(bare, newParsedQuery())).toBe(QueryProblem.Notify);
+    const noQuestion = Buffer.from(bare.subarray(0, 12));
+    noQuestion[5] = 0;
+    expect(parseQuery(noQuestion, newParsedQuery())).toBe(QueryProblem.FormErr);
   });
 
   it('finds truncated names, compression pointers in the question and overlong names format errors', () => {
