@@ -28,6 +28,9 @@ type Level = 'info' | 'warn' | 'error';
 
 /** A server gets at least this long to answer, however short the interval: a slow answer is not a dead server. */
 const MIN_REQUEST_TIMEOUT_MS = 1000;
+/** The next server is asked too when the one asked has not answered within half an interval, within these bounds. */
+const MIN_HEDGE_MS = 20;
+const MAX_HEDGE_MS = 500;
 
 export class Agent {
   private intervalMs: number;
@@ -85,33 +88,64 @@ export class Agent {
     this.enter('reported-down', 'warn', 'local check failing: node reported down, sending no heartbeats', { reason: check.reason, server: accepted.server });
   }
 
-  /** Sends a heartbeat or a down report to the first server that takes it. */
+  /**
+   * Sends a heartbeat or a down report to the first server that takes it. The
+   * preferred server goes first; each next one is asked too when the previous
+   * fails or has not answered within `hedgeMs`, so one stalled instance (a
+   * pause, a full event loop) cannot hold the node's beat past its deadline.
+   */
   private async send(what: 'heartbeat' | 'down', body?: unknown): Promise<{ server: string; node: NodeView } | undefined> {
     const { servers, node, token } = this.options;
     const failures: string[] = [];
-    for (let i = 0; i < servers.length; i++) {
+    const done = new AbortController();
+    const signal = AbortSignal.any([this.stopping.signal, done.signal]);
+    const hedgeMs = Math.max(MIN_HEDGE_MS, Math.min(this.intervalMs / 2, MAX_HEDGE_MS));
+    type Outcome = { accepted: { server: string; node: NodeView; index: number } } | { refused: true } | undefined;
+    const attempt = async (i: number): Promise<Outcome> => {
       const index = (this.preferred + i) % servers.length;
       const server = servers[index];
       try {
-        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, what], token, body, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal: this.stopping.signal });
-        if (answer.status === 200) {
-          this.preferred = index;
-          const view = (answer.body as { node: NodeView }).node;
-          this.heed(view);
-          return { server, node: view };
-        }
+        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, what], token, body, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal });
+        if (answer.status === 200) return { accepted: { server, node: (answer.body as { node: NodeView }).node, index } };
         // A refusal (wrong token, unknown node) would be the same on every instance;
         // a 5xx (its store unreachable) may not be.
         if (answer.status < 500) {
-          this.enter(`refused ${answer.status}`, 'error', `${what} refused`, { server, status: answer.status, error: errorOf(answer) });
-          return undefined;
+          if (!done.signal.aborted) this.enter(`refused ${answer.status}`, 'error', `${what} refused`, { server, status: answer.status, error: errorOf(answer) });
+          return { refused: true };
         }
         failures.push(`${server}: ${errorOf(answer)}`);
       } catch (err) {
-        if (this.stopping.signal.aborted) return undefined;
-        failures.push((err as Error).message);
+        if (!signal.aborted) failures.push((err as Error).message);
       }
+      return undefined;
+    };
+    const outcome = await new Promise<Outcome>((resolve) => {
+      let started = 0;
+      let settled = 0;
+      let hedge: NodeJS.Timeout | undefined;
+      const next = (): void => {
+        clearTimeout(hedge);
+        if (started === servers.length) return;
+        const i = started++;
+        hedge = setTimeout(next, hedgeMs);
+        void attempt(i).then((result) => {
+          settled++;
+          if (result !== undefined) {
+            clearTimeout(hedge);
+            resolve(result);
+          } else if (settled === servers.length) resolve(undefined);
+          else if (i === started - 1) next();
+        });
+      };
+      next();
+    });
+    done.abort();
+    if (outcome !== undefined && 'accepted' in outcome) {
+      this.preferred = outcome.accepted.index;
+      this.heed(outcome.accepted.node);
+      return { server: outcome.accepted.server, node: outcome.accepted.node };
     }
+    if (outcome !== undefined || this.stopping.signal.aborted) return undefined;
     this.enter('unreachable', 'error', `no server took the ${what === 'down' ? 'down report' : 'heartbeat'}`, { errors: failures });
     return undefined;
   }

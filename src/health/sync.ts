@@ -30,6 +30,8 @@ export class StateSync {
   private batch: Array<Exclude<StoreEvent, { kind: 'resync' }>> = [];
   private readonly batchNodes = new Map<string, NodeRecord['state']>();
   private clockTimer: NodeJS.Timeout | undefined;
+  /** Ends a wait between attempts to read the state: the store just became reachable. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly store: HealthStore,
@@ -52,12 +54,14 @@ export class StateSync {
     this.metrics.storeConnected.set(this.store.connected() ? 1 : 0);
     this.store.onConnectivity((connected) => {
       this.metrics.storeConnected.set(connected ? 1 : 0);
-      if (connected) this.log.info({ store: this.store.kind }, 'health store reachable again');
+      if (connected) this.wake?.();
+      if (connected) this.log.info({ store: this.store.kind }, 'health store reachable');
       else this.log.error({ store: this.store.kind }, 'health store unreachable: serving the last known state, making no health decisions');
     });
     this.store.onEvent((event) => this.onEvent(event));
     await this.resyncSoon((attempt) => {
-      if (attempt === 1 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store to read the shared state: pools are not answered from state not read');
+      // Not on the first attempt: a store still opening (the embedded one, at start) is not news.
+      if (attempt === 2 || attempt % 20 === 0) this.log.error({ attempt }, 'waiting for the health store to read the shared state: pools are not answered from state not read');
     });
     this.clockTimer = setInterval(() => void this.sampleClock().catch(() => undefined), CLOCK_SAMPLE_MS).unref();
   }
@@ -120,7 +124,11 @@ export class StateSync {
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
         onFailedAttempt?.(attempt);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, RETRY_MS);
+          this.wake = () => (clearTimeout(timer), resolve());
+        });
+        this.wake = undefined;
       }
     }
   }

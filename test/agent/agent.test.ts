@@ -21,12 +21,15 @@ interface StandIn {
   answer: number;
   /** The node's contract, as answered with each heartbeat taken. */
   contract: { intervalMs: number; fall: number };
+  /** A stalled instance: it takes requests and never answers them. */
+  stalled: boolean;
   close(): Promise<void>;
 }
 
 async function startStandIn(contract = { intervalMs: 1000, fall: 3 }): Promise<StandIn> {
-  const standIn = { beats: 0, downs: [], answer: 200, contract } as unknown as StandIn;
+  const standIn = { beats: 0, downs: [], answer: 200, contract, stalled: false } as unknown as StandIn;
   const server: HttpServer = createHttpServer((req, res) => {
+    if (standIn.stalled) return;
     const what = /^\/api\/v1\/nodes\/web1\/(heartbeat|down)$/.exec(req.url ?? '')?.[1];
     const right = req.method === 'POST' && what !== undefined && req.headers.authorization === `Bearer ${TOKEN}`;
     const status = right ? standIn.answer : 403;
@@ -132,6 +135,26 @@ describe('flipdns agent', () => {
     const atStop = standIn.beats;
     await sleep(150);
     expect(standIn.beats).toBe(atStop);
+  });
+
+  it('keeps the beat within the deadline when the server it beats to stalls (takes requests, never answers)', async () => {
+    const first = await startStandIn({ intervalMs: 100, fall: 3 });
+    const second = await startStandIn({ intervalMs: 100, fall: 3 });
+    cleanup.push(() => first.close(), () => second.close());
+    const beats = (): number => first.beats + second.beats;
+    const accepted: number[] = [];
+    const counting = setInterval(() => {
+      while (accepted.length < beats()) accepted.push(performance.now());
+    }, 1);
+    cleanup.push(async () => clearInterval(counting));
+    await run({ servers: [first.url, second.url], intervalMs: 100 });
+    await until(() => first.beats >= 3, 'beats through the first server');
+    first.stalled = true;
+    const stalledAt = accepted.length;
+    await until(() => second.beats >= 10, 'ten beats through the second server');
+    // Every gap between accepted beats stays well inside the node's deadline (fall × interval = 300 ms).
+    const gaps = accepted.slice(stalledAt).map((at, i) => at - accepted[stalledAt + i - 1]);
+    expect(Math.max(...gaps)).toBeLessThan(300);
   });
 
   it('logs a refusal once, and that no server answers once', async () => {
