@@ -1,5 +1,9 @@
 # flipdns on Node 24. Build: docker build -t flipdns .
-# Run:   docker run -p 5300:5300/udp -p 5300:5300 -p 8053:8053 -v $PWD/zones:/app/zones flipdns
+# Run:   docker run -p 5300:5300/udp -p 5300:5300 -p 127.0.0.1:8053:8053 -v $PWD/zones:/app/zones flipdns
+# With no configuration the image serves the example zones without their pools
+# file (its node tokens are printed in the README), and the admin API takes only
+# the token generated at start: `docker exec CONTAINER cat /app/.flipdns/admin-token`.
+# Before exposing 8053 beyond the host, read docs/security.md.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
@@ -16,9 +20,13 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY zones ./zones
+# The example pools file declares nodes whose tokens anyone can read in the README.
+RUN rm -f zones/*.pools.json
 # The generated admin token goes here unless FLIPDNS_ADMIN_TOKEN is set.
 RUN mkdir -p /app/.flipdns && chown node /app/.flipdns
 USER node
 EXPOSE 5300/udp 5300/tcp 8053/tcp
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8053/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/flipdns"]
 CMD ["serve"]
