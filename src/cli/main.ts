@@ -8,6 +8,7 @@ import { StoreSettingsError } from '../health/create-store.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, type ConfigKey, SCHEMA, envFor, flagFor } from '../config/schema.js';
 import { VERSION } from '../config/version.js';
 import { registerAgentCommand } from './agent.js';
+import { registerCompareCommand } from './compare.js';
 import { registerDrillCommand } from './drill.js';
 import { CliError } from './cli-error.js';
 import { EXIT_USAGE } from './exit-codes.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerStalenessCommand(program);
   registerProbeCommand(program);
   registerDrillCommand(program);
+  registerCompareCommand(program);
   return program;
 }
 

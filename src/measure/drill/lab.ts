@@ -27,6 +27,8 @@ const STOP_GRACE_MS = 3000;
 export class Lab {
   readonly dir: string;
   private readonly processes: LabProcess[] = [];
+  /** What the lab owns besides processes (network namespaces): undone after the processes stop, last added first. */
+  private readonly teardowns: Array<{ undo: () => Promise<void>; undoNow: () => void }> = [];
   private closed = false;
   private removeSignalHandlers?: () => void;
 
@@ -78,7 +80,13 @@ export class Lab {
     this.closed = true;
     this.removeSignalHandlers?.();
     for (const proc of [...this.processes].reverse()) await proc.stop();
+    for (const { undo } of [...this.teardowns].reverse()) await undo();
     if (!keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Something to undo when the lab closes: `undo` on a close, `undoNow` (synchronous) when the process exits without one. */
+  onClose(undo: () => Promise<void>, undoNow: () => void): void {
+    this.teardowns.push({ undo, undoNow });
   }
 
   /** For commands: Ctrl-C or SIGTERM closes the lab before the process exits. */
@@ -92,6 +100,7 @@ export class Lab {
     // A lab left open by a crash must not leave its processes behind.
     const onExit = (): void => {
       for (const proc of this.processes) if (proc.running()) proc.child.kill('SIGKILL');
+      for (const { undoNow } of [...this.teardowns].reverse()) undoNow();
     };
     process.once('exit', onExit);
     this.removeSignalHandlers = () => {
