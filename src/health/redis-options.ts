@@ -45,6 +45,9 @@ export function ioredisOptions(options: RedisStoreOptions): RedisOptions {
       name: options.sentinelName,
       // Without it ioredis ignores \`tls\` for the master it finds through the sentinels.
       enableTLSForSentinelMode: tls !== undefined,
+      // Follow a failover as the sentinels announce it (+switch-master). Without it the connection stays on the
+      // old master until Sentinel demotes it (about 10 s), and every heartbeat and decision written there is lost.
+      failoverDetector: true,
     }),
   };
 }

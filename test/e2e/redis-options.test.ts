@@ -82,4 +82,45 @@ describe('Redis connection options', () => {
       await master.stop();
     }
   });
+
+  it('follows a Sentinel failover at once: heartbeats reach the new master long before the old one is demoted', async () => {
+    const master = await startRedis();
+    const replica = await startRedis();
+    execFileSync('redis-cli', ['-p', String(replica.port), 'replicaof', '127.0.0.1', String(master.port)]);
+    const dir = mkdtempSync(join(tmpdir(), 'flipdns-sentinel-'));
+    const port = await getFreePort();
+    const config = join(dir, 'sentinel.conf');
+    writeFileSync(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor flipdns-test 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds flipdns-test 60000', ''].join('\n'));
+    const sentinel = await startRedisProcess('redis-sentinel', [config], ['-p', String(port)]);
+    const cli = (redisPort: number, ...args: string[]): string => execFileSync('redis-cli', ['-p', String(redisPort), ...args], { encoding: 'utf8' }).trim();
+    let server: FlipdnsHandle | undefined;
+    try {
+      server = await startFlipdns(join(REPO, 'zones'), ['--store', 'redis://127.0.0.1', '--redis-sentinels', `127.0.0.1:${port}`, '--redis-sentinel-name', 'flipdns-test', '--admin-token', 'sentinel-test']);
+      await servesPoolFromRedis(server);
+      await waitUntil(() => cli(port, 'sentinel', 'replicas', 'flipdns-test').includes(String(replica.port)), 'the sentinel to see the replica', 15_000);
+      const beat = () => fetch(`http://127.0.0.1:${server!.httpPort}/api/v1/nodes/web1/heartbeat`, { method: 'POST', headers: { authorization: 'Bearer web1-example-token' } }).catch(() => undefined);
+      expect(cli(port, 'sentinel', 'failover', 'flipdns-test')).toBe('OK');
+      await waitUntil(() => cli(replica.port, 'role').startsWith('master'), 'the replica promoted', 5_000);
+      // From here only a write sent to the new master changes it (the old master no longer feeds it). Sentinel
+      // reconfigures the old master only ~10 s later: that long, a client that does not follow +switch-master
+      // keeps writing there.
+      const promoted = cli(replica.port, 'hget', 'flipdns:node:web1', 'lastBeatAt');
+      await waitUntil(async () => {
+        await beat();
+        return cli(replica.port, 'hget', 'flipdns:node:web1', 'lastBeatAt') !== promoted;
+      }, 'a heartbeat written to the new master', 8_000);
+    } finally {
+      await server?.stop();
+      await stopProcess(sentinel);
+      await Promise.all([master.stop(), replica.stop()]);
+    }
+  }, 40_000);
 });
+
+async function waitUntil(check: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
