@@ -24,6 +24,7 @@ export class Decider {
   private stopped = false;
   private renewTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
 
   constructor(
     private readonly store: HealthStore,
@@ -43,6 +44,13 @@ export class Decider {
     this.store.onEvent((event) => {
       if (this.leading && !this.stopped && isDownTransition(event)) void this.writeConsequences(event.record.spec.id).catch((err: unknown) => this.log.error({ err }, 'could not write what a node going down entails'));
     });
+    // A lease tried before the store was reachable is tried again the moment it is, not a renewal later.
+    this.store.onConnectivity((connected) => {
+      if (connected && !this.leading && !this.stopped && !this.renewing) {
+        clearTimeout(this.renewTimer);
+        void this.renew();
+      }
+    });
     void this.renew();
   }
 
@@ -59,6 +67,7 @@ export class Decider {
 
   private async renew(): Promise<void> {
     const was = this.leading;
+    this.renewing = true;
     try {
       this.leading = await this.store.tryLead(this.instanceId, LEASE_MS);
       if (this.leading && !was) {
@@ -72,6 +81,8 @@ export class Decider {
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) this.log.error({ err }, 'decider lease renewal failed');
       this.leading = false;
+    } finally {
+      this.renewing = false;
     }
     if (!this.stopped) this.renewTimer = setTimeout(() => void this.renew(), RENEW_MS);
   }
