@@ -22,6 +22,8 @@ export interface AgentOptions {
   check: Check;
   checkTimeoutMs: number;
   log: Logger;
+  /** PEM file of the CA that signed an https:// server's certificate; default $FLIPDNS_CA_FILE. */
+  caFile?: string;
 }
 
 type Level = 'info' | 'warn' | 'error';
@@ -105,11 +107,12 @@ export class Agent {
       const index = (this.preferred + i) % servers.length;
       const server = servers[index];
       try {
-        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, what], token, body, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal });
+        const answer = await callApi(server, { method: 'POST', path: ['nodes', node, what], token, body, timeoutMs: Math.max(this.intervalMs, MIN_REQUEST_TIMEOUT_MS), signal, caFile: this.options.caFile });
         if (answer.status === 200) return { accepted: { server, node: (answer.body as { node: NodeView }).node, index } };
         // A refusal (wrong token, unknown node) would be the same on every instance;
-        // a 5xx (its store unreachable) may not be.
-        if (answer.status < 500) {
+        // a 5xx (its store unreachable) may not be, nor a 429 (that instance's
+        // limit on refused authentications from this address).
+        if (answer.status < 500 && answer.status !== 429) {
           if (!done.signal.aborted) this.enter(`refused ${answer.status}`, 'error', `${what} refused`, { server, status: answer.status, error: errorOf(answer) });
           return { refused: true };
         }

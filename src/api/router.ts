@@ -8,7 +8,7 @@ export type Method = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
 
 export interface ApiCall {
   params: Record<string, string>;
-  /** The parsed JSON body (`{}` when empty); only read for PUT, PATCH and POST. */
+  /** The parsed JSON body (`{}` when empty); only read for routes that take one (PUT, PATCH, POST unless `body: false`). */
   body: unknown;
   /** Who asked: the `X-Flipdns-Actor` header, or "api". */
   actor: string;
@@ -28,8 +28,19 @@ export interface Route {
   method: Method;
   /** Relative to /api/v1/, e.g. `pools/:name/:type/failback`. */
   path: string;
-  /** `admin`: the admin token is checked before the route runs; `node`: the route checks the bearer itself. */
+  /**
+   * `admin`: the admin token is checked before the route runs; for GET, the
+   * read token is taken too (reads change nothing). `node`: the node's own
+   * token, checked against what the instance knows before a body is read, and
+   * by the store when the route runs.
+   */
   auth: 'admin' | 'node';
+  /** Whether the route reads a JSON body: by default PUT, PATCH and POST do; a heartbeat does not (a body sent is not read). */
+  body?: boolean;
+  /** Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** For `node` routes: refuses the credentials before any body is read (throws an AuthRefusal). */
+  authorize?(call: Omit<ApiCall, 'body'>): Promise<void>;
   handle(call: ApiCall): Promise<Reply>;
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
-import { type ApiRequest, ServerUnreachableError, callApi, errorOf } from '../api/client.js';
+import { type ApiRequest, CA_FILE_ENV, CaFileError, ServerUnreachableError, callApi, errorOf } from '../api/client.js';
 import { SCHEMA, envFor } from '../config/schema.js';
 import { urlArg } from './arg-parsers.js';
 import { CliError } from './cli-error.js';
@@ -20,17 +20,25 @@ export interface ClientFlags {
   tokenSource?: string;
   json?: boolean;
   reason?: string;
+  /** --ca-file: the CA of an https:// server's certificate. */
+  caFile?: string;
 }
 
 export function serverOption(): Option {
   return new Option('--server <URL>', 'admin API of a flipdns instance').env('FLIPDNS_SERVER').default(DEFAULT_SERVER).argParser(urlArg);
 }
 
+/** For an https:// server whose certificate a private CA signed; every client command also reads $FLIPDNS_CA_FILE without it. */
+export function caFileOption(): Option {
+  return new Option('--ca-file <FILE>', 'PEM file of the CA that signed an https:// server\'s certificate (trusted besides the usual CAs)').env(CA_FILE_ENV);
+}
+
 /** --server, --token (the admin token), --json, and for commands that change something, --reason. */
 export function withClientOptions(command: Command, { reason }: { reason: 'none' | 'optional' | 'required' }): Command {
   command
     .addOption(serverOption())
-    .addOption(new Option('--token <TOKEN>', `admin token (default: the one a local server generated, read from $${envFor('adminTokenFile')} or ${SCHEMA.adminTokenFile.default})`).env(envFor('adminToken')))
+    .addOption(caFileOption())
+    .addOption(new Option('--token <TOKEN>', `admin token, or for a command that only reads, the read token (default: $${envFor('readToken')} for those, else the one a local server generated, read from $${envFor('adminTokenFile')} or ${SCHEMA.adminTokenFile.default})`).env(envFor('adminToken')))
     .option('--json', 'print the server answer as JSON')
     // Kept for the error when the server refuses the token, which names where it came from.
     .hook('preAction', (self) => {
@@ -44,8 +52,8 @@ export function withClientOptions(command: Command, { reason }: { reason: 'none'
 export async function adminRequest(flags: ClientFlags, method: ApiRequest['method'], path: string[], body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
   const headers: Record<string, string> = { 'x-flipdns-actor': actor(), ...extraHeaders };
   if (flags.reason) headers['x-flipdns-reason'] = flags.reason;
-  const token = adminToken(flags);
-  return request(flags.server, { method, path, token: token.value, body, headers }, token.origin);
+  const token = adminToken(flags, method);
+  return request(flags.server, { method, path, token: token.value, body, headers, caFile: flags.caFile }, token.origin);
 }
 
 /**
@@ -60,16 +68,21 @@ export async function request(server: string, req: Omit<ApiRequest, 'timeoutMs'>
     return answer.body;
   } catch (err) {
     if (err instanceof ServerUnreachableError) throw new CliError(err.message, EXIT_UNREACHABLE);
+    if (err instanceof CaFileError) throw new CliError(err.message, EXIT_USAGE);
     throw err;
   }
 }
 
 /**
- * --token or its variable; else the file where `flipdns serve` wrote the token it generated, as on the same machine.
- * With where it came from, never the token itself.
+ * --token or its variable; for a read, $FLIPDNS_READ_TOKEN; else the file where
+ * `flipdns serve` wrote the token it generated, as on the same machine. With
+ * where it came from, never the token itself.
  */
-function adminToken(flags: ClientFlags): { value: string; origin: string } {
+function adminToken(flags: ClientFlags, method: ApiRequest['method']): { value: string; origin: string } {
   if (flags.token) return { value: flags.token, origin: flags.tokenSource === 'env' ? `the token from ${envFor('adminToken')}` : 'the token given with --token' };
+  // A read needs no more than the read token: a monitoring host can hold that one only.
+  const readToken = process.env[envFor('readToken')];
+  if (method === 'GET' && readToken) return { value: readToken, origin: `the read token from ${envFor('readToken')}` };
   const file = process.env[envFor('adminTokenFile')] ?? SCHEMA.adminTokenFile.default;
   let token = '';
   try {

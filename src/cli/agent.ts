@@ -1,12 +1,15 @@
 // `flipdns agent`: runs next to a service, checks it locally, and sends its
 // node's heartbeats while the check passes. Stops cleanly on SIGTERM or SIGINT.
 
+import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { Agent } from '../agent/agent.js';
 import { type Check, commandCheck, httpCheck, noCheck, parseHostPort, tcpCheck } from '../checks/probes.js';
-import { DEFAULT_SERVER } from './admin-client.js';
+import { DEFAULT_SERVER, caFileOption } from './admin-client.js';
 import { integerArg, urlArg } from './arg-parsers.js';
+import { CliError } from './cli-error.js';
+import { EXIT_USAGE } from './exit-codes.js';
 import { nodeTokenOption } from './node-token-option.js';
 
 interface AgentFlags {
@@ -18,6 +21,7 @@ interface AgentFlags {
   checkTcp?: { host: string; port: number };
   checkHttp?: string;
   checkTimeout: number;
+  caFile?: string;
 }
 
 const CHECKS = ['checkCmd', 'checkTcp', 'checkHttp'];
@@ -33,6 +37,7 @@ export function registerAgentCommand(program: Command): void {
         .env('FLIPDNS_SERVER')
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map(urlArg)]),
     )
+    .addOption(caFileOption())
     .option('--interval <MS>', "ms between heartbeats (default: the node's interval, as the server reports it)", integerArg(10, 3_600_000))
     .addOption(new Option('--check-cmd <CMD>', 'healthy while this shell command exits 0').conflicts(others('checkCmd')))
     .addOption(new Option('--check-tcp <HOST:PORT>', 'healthy while a TCP connection opens').argParser(hostPortArg).conflicts(others('checkTcp')))
@@ -40,9 +45,17 @@ export function registerAgentCommand(program: Command): void {
     .option('--check-timeout <MS>', 'a check taking longer fails', integerArg(10, 600_000), 1000)
     .action(async (flags: AgentFlags) => {
       const log = pino({ base: { node: flags.node, pid: process.pid } });
+      // A CA file that cannot be read is a mistake to say at start, not a server to call unreachable each round.
+      if (flags.caFile) {
+        try {
+          readFileSync(flags.caFile);
+        } catch (err) {
+          throw new CliError(`cannot read the CA file ${flags.caFile} (--ca-file, FLIPDNS_CA_FILE): ${(err as Error).message}`, EXIT_USAGE);
+        }
+      }
       const servers = flags.server ?? [DEFAULT_SERVER];
       const { check, description } = checkFrom(flags);
-      const agent = new Agent({ node: flags.node, token: flags.token, servers, intervalMs: flags.interval, check, checkTimeoutMs: flags.checkTimeout, log });
+      const agent = new Agent({ node: flags.node, token: flags.token, servers, intervalMs: flags.interval, check, checkTimeoutMs: flags.checkTimeout, log, caFile: flags.caFile });
       log.info({ servers, intervalMs: flags.interval ?? 'from server', check: description }, 'agent started');
       agent.start();
       const signal = await firstSignal('SIGTERM', 'SIGINT');

@@ -1,11 +1,13 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { VERSION } from '../config/version.js';
+import { checkHttpSettings } from '../http/settings.js';
 import { type Logger, createLogger } from '../log/logger.js';
 import { stalenessPlugin } from '../measure/ledger/plugin.js';
 import { loadPoolFiles } from '../pools/files.js';
 import { isClusterWorker, runPrimary, runWorker, workerConfig } from '../server/cluster.js';
 import { startInstance } from '../server/instance.js';
+import { checkUdpTransport } from '../server/udp.js';
 import { loadZoneDir } from '../zone/load.js';
 import { formatZoneError, type Zone } from '../zone/model.js';
 import { nameToText } from '../zone/name.js';
@@ -20,6 +22,8 @@ export async function serveCommand(flags: Record<string, string>): Promise<void>
   const { config: file, ...settings } = flags;
   // Commander already folded FLIPDNS_* variables into `flags`; loadConfig sees them again as env, which agrees.
   const config = loadConfig({ flags: settings, file });
+  checkUdpTransport(config);
+  if (config.httpPort !== 0) checkHttpSettings(config);
   const zones = refuseBrokenFiles(config);
   const log = createLogger(config.logLevel, config.id);
   log.info({ version: VERSION, node: process.version, zonesFolder: config.zones, zones: zones.map((zone) => nameToText(zone.origin)), store: config.store.replace(/\/\/[^@/]*@/, '//***@') }, 'flipdns starting');

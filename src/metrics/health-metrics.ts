@@ -24,9 +24,37 @@ export interface HealthMetrics {
   storeConnected: Gauge;
   generation: Gauge;
   resyncs: Counter;
+  http: HttpMetrics;
 }
 
 let created: HealthMetrics | undefined;
+
+/** The HTTP listener's own figures (src/http/): what it refused, and its connections. */
+export interface HttpMetrics {
+  refused: Counter<'reason'>;
+  connectionsClosed: Counter<'reason'>;
+  connections: Gauge<'listener'>;
+}
+
+let createdHttp: HttpMetrics | undefined;
+
+/** Registered once per process, also by registerHealthMetrics; the primary of `--workers` with the embedded store has no health metrics, but has a listener. */
+export function registerHttpMetrics(): HttpMetrics {
+  createdHttp ??= {
+    refused: new Counter({
+      name: 'flipdns_http_requests_refused_total',
+      help: 'HTTP requests refused or lost by this instance, by reason: no-token, wrong-token, read-only, rate-limited, aborted, timeout, too-large, bad-request.',
+      labelNames: ['reason'],
+    }),
+    connectionsClosed: new Counter({
+      name: 'flipdns_http_connections_closed_total',
+      help: 'HTTP connections this instance closed to keep room, by reason: evicted (an idle or silent one, for a new one), full (the new one: every slot held a request), silent (no request within httpHeadersTimeout).',
+      labelNames: ['reason'],
+    }),
+    connections: new Gauge({ name: 'flipdns_http_connections', help: 'HTTP connections open now, by listener (main, metrics).', labelNames: ['listener'] }),
+  };
+  return createdHttp;
+}
 
 export interface HealthFigures {
   /** Per pool member: whether the answer is chosen among it now, and whether its node exists. */
@@ -128,6 +156,7 @@ export function registerHealthMetrics(figures: HealthFigures): HealthMetrics {
     storeConnected: new Gauge({ name: 'flipdns_store_connected', help: '1 while the health store is reachable.', aggregator: 'min' }),
     generation: new Gauge({ name: 'flipdns_store_generation', help: 'Generation of the shared state this instance serves.', aggregator: 'min' }),
     resyncs: new Counter({ name: 'flipdns_store_resyncs_total', help: 'Full re-reads of the shared state (start, reconnect, missed event).' }),
+    http: registerHttpMetrics(),
   };
   return created;
 }

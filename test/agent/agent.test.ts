@@ -170,6 +170,17 @@ describe('flipdns agent', () => {
     expect(alone.lines).toEqual([expect.objectContaining({ msg: 'no server took the heartbeat', errors: [expect.stringMatching(/ECONNREFUSED/)] })]);
   });
 
+  it('asks the next server at once when one answers 429 (its limit on refused authentications from this address)', async () => {
+    const limited = await startStandIn();
+    const other = await startStandIn();
+    cleanup.push(() => limited.close(), () => other.close());
+    limited.answer = 429;
+    const { lines } = await run({ servers: [limited.url, other.url] });
+    await until(() => other.beats >= 3, 'beats through the second server');
+    expect(lines).not.toContainEqual(expect.objectContaining({ msg: 'heartbeat refused' }));
+    expect(lines[0]).toMatchObject({ msg: 'heartbeats accepted', server: other.url });
+  });
+
   it("beats at the node's interval when none is given", async () => {
     const standIn = await startStandIn({ intervalMs: 60, fall: 3 });
     cleanup.push(() => standIn.close());

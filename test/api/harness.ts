@@ -2,15 +2,14 @@
 // with a test AdminContext: the real pool and record validators, and small
 // stand-ins for the instance's status and reload that follow the same contract.
 
-import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { AdminContext, NodeStatus, PoolStatus, StatusView } from '../../src/api/context.js';
-import { createApiHandler } from '../../src/api/routes.js';
+import { type ApiOptions, createApiHandler } from '../../src/api/routes.js';
 import { EmbeddedStore } from '../../src/health/embedded-store.js';
 import { type PoolSpec, poolKey } from '../../src/pools/model.js';
 import type { HealthStore, StoreSnapshot } from '../../src/health/store.js';
-import { startHttpServer } from '../../src/http/server.js';
+import { type ListenerOptions, startHttpServer } from '../../src/http/server.js';
 import { parsePoolSpec } from '../../src/pools/spec.js';
 import { nodeStatus } from '../../src/server/admin-context.js';
 import type { ReloadResult } from '../../src/api/context.js';
@@ -43,14 +42,32 @@ export interface Harness {
   changes: string[];
   /** Node reports as counted for the metrics: `report/result`. */
   nodeReports: string[];
+  /** Requests refused, by reason, as counted for the metrics (the API's and the listener's). */
+  refused: string[];
+  /** Connections the listener closed to keep room, by reason. */
+  closedConnections: string[];
+  port: number;
   call(method: string, path: string, options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
-export async function startHarness({ store = new EmbeddedStore(), adminToken = ADMIN_TOKEN }: { store?: HealthStore; adminToken?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  store?: HealthStore;
+  adminToken?: string;
+  /** More of the API's options (readToken, the failure limit...). */
+  api?: Partial<ApiOptions>;
+  /** The listener's options (timeouts, the connection cap, TLS); its log and counters are the harness's. */
+  listener?: ListenerOptions;
+  /** Whether the API checks a node's token against the store before reading a body, as an instance does with what it serves; default true. */
+  precheck?: boolean;
+}
+
+export async function startHarness({ store = new EmbeddedStore(), adminToken = ADMIN_TOKEN, api = {}, listener = {}, precheck = true }: HarnessOptions = {}): Promise<Harness> {
   const logs: Array<Record<string, unknown>> = [];
   const changes: string[] = [];
   const nodeReports: string[] = [];
+  const refused: string[] = [];
+  const closedConnections: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(JSON.parse(chunk.toString('utf8')));
@@ -70,18 +87,34 @@ export async function startHarness({ store = new EmbeddedStore(), adminToken = A
     countChange: (kind) => changes.push(kind),
     countNodeReport: (report, result) => nodeReports.push(`${report}/${result}`),
   };
-  const { server, port } = await startHttpServer('127.0.0.1', 0, {
-    metrics: async () => ({ contentType: 'text/plain', body: '' }),
-    health: () => ({ healthy: true }),
-    api: createApiHandler(ctx, { adminToken }),
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const countRefused = (reason: string): number => refused.push(reason);
+  // What an instance knows of its nodes without asking the store (overlay.node): here, read from the store.
+  const nodeTokenHash = async (id: string): Promise<string | null> => (await store.snapshot()).nodes.find((node) => node.spec.id === id)?.spec.tokenHash ?? null;
+  const http = await startHttpServer(
+    '127.0.0.1',
+    0,
+    {
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      health: () => ({ healthy: true }),
+      api: createApiHandler(ctx, { adminToken, countRefused, ...(precheck && { nodeTokenHash }), ...api }),
+    },
+    {
+      log: ctx.log,
+      ...listener,
+      counters: { refused: countRefused, connectionClosed: (reason) => closedConnections.push(reason), connections: () => undefined },
+    },
+  );
+  const { port } = http;
+  const url = `${listener.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     url,
+    port,
     store,
     logs,
     changes,
     nodeReports,
+    refused,
+    closedConnections,
     async call(method, path, { token = ADMIN_TOKEN, body, rawBody, headers = {} } = {}) {
       const response = await fetch(url + path, {
         method,
@@ -91,13 +124,8 @@ export async function startHarness({ store = new EmbeddedStore(), adminToken = A
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
     },
-    close: () => closeServer(server),
+    close: () => http.close(),
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function statusOf(instance: string, store: HealthStore, snapshot: StoreSnapshot): StatusView {

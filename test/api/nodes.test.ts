@@ -85,9 +85,15 @@ describe('node endpoints', () => {
     expect(api.changes).toEqual(['node-added', 'node-removed']);
   });
 
-  it('answers 404 to a heartbeat for an unknown node', async () => {
-    const answer = await api.call('POST', '/api/v1/nodes/ghost/heartbeat', { token: 'some-token-1234567890' });
-    expect(answer).toMatchObject({ status: 404, body: { error: 'no node ghost' } });
-    expect(api.nodeReports).toEqual(['heartbeat/unknown-node']);
+  it('answers a heartbeat for an unknown node as one with a wrong token, so that node ids cannot be found out', async () => {
+    await api.call('PUT', '/api/v1/nodes/web1', { body: { token: 'web1-token-abcdefghijkl' } });
+    const unknown = await api.call('POST', '/api/v1/nodes/ghost/heartbeat', { token: 'some-token-1234567890' });
+    const wrong = await api.call('POST', '/api/v1/nodes/web1/heartbeat', { token: 'some-token-1234567890' });
+    expect(unknown).toMatchObject({ status: 403, body: { error: "this token is not ghost's" } });
+    expect(wrong).toMatchObject({ status: 403, body: { error: "this token is not web1's" } });
+    expect(unknown.headers.get('content-type')).toBe(wrong.headers.get('content-type'));
+    // The operator still learns which it was, from the metrics and the log.
+    expect(api.nodeReports).toEqual(['heartbeat/unknown-node', 'heartbeat/wrong-token']);
+    expect(api.logs).toContainEqual(expect.objectContaining({ msg: 'heartbeat refused: no such node', node: 'ghost' }));
   });
 });
