@@ -8,6 +8,7 @@
 // answer changes exactly those are dropped.
 
 import type { AnswerPlan } from '../answer/plan.js';
+import type { ResponseClass } from '../rrl/classify.js';
 import type { PoolServed } from './tap.js';
 
 export interface Encoding {
@@ -26,6 +27,8 @@ export interface CachedAnswer {
   readonly cumulativeWeights?: number[];
   /** The pools in the answer section, for the tap; absent for static answers, which cost it nothing. */
   readonly served?: readonly PoolServed[];
+  /** What response rate limiting counts it as (src/rrl/classify.ts). */
+  readonly limitedAs: ResponseClass;
   turn: number;
 }
 

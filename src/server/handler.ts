@@ -7,6 +7,8 @@ import { refusedPlan, resolve } from '../answer/lookup.js';
 import { type AnswerPlan, emptyPlan } from '../answer/plan.js';
 import type { ZoneSet } from '../answer/zoneset.js';
 import { type QueryStats, type Transport, UDP } from '../metrics/query-stats.js';
+import { ERROR_CLASS, type ResponseClass, classify } from '../rrl/classify.js';
+import { DROP, type RateLimitSettings, ResponseRateLimiter, SEND } from '../rrl/limiter.js';
 import { CLASS_CH, CLASS_IN } from '../zone/model.js';
 import { RCODE, TYPE } from '../zone/types.js';
 import { HEADER_LENGTH, OPCODE, type ParsedQuery, QueryProblem, newParsedQuery, parseQuery } from '../wire/query.js';
@@ -19,6 +21,7 @@ const TYPE_AXFR = 252;
 const TYPE_IXFR = 251;
 const FLAG_RD = 0x01;
 const FLAG_CD = 0x10;
+const FLAG_TC = 0x02;
 
 export interface HandlerOptions {
   identity: ServerIdentity;
@@ -30,6 +33,8 @@ export interface HandlerOptions {
   logQuery?: (entry: { qname: string; qtype: number; qclass: number; rcode: number; transport: Transport; cached: boolean }) => void;
   /** Told of every response that carries a pool answer (src/server/tap.ts). */
   tap?: ServingTap;
+  /** Response rate limiting of UDP responses (src/rrl/); absent: off. */
+  rateLimit?: RateLimitSettings;
 }
 
 export class QueryHandler {
@@ -38,11 +43,16 @@ export class QueryHandler {
   private readonly query: ParsedQuery = newParsedQuery();
   /** The OPT reply per EDNS shape; index 0, no EDNS, has none. */
   private readonly ednsReplies: Array<EdnsReply | undefined>;
+  /** Undefined when response rate limiting is off. */
+  readonly limiter: ResponseRateLimiter | undefined;
+  /** What the response being built counts as for the limiter. */
+  private limitedAs: ResponseClass = ERROR_CLASS;
 
   constructor(zones: ZoneSet, private readonly options: HandlerOptions, private readonly stats: QueryStats) {
     this.zones = zones;
     this.cache = new AnswerCache(options.cacheEntries);
     this.ednsReplies = [undefined, { payload: options.ednsPayload, dnssecOk: false }, { payload: options.ednsPayload, dnssecOk: true }];
+    this.limiter = options.rateLimit === undefined ? undefined : new ResponseRateLimiter(options.rateLimit);
   }
 
   get zoneSet(): ZoneSet {
@@ -63,9 +73,31 @@ export class QueryHandler {
   /**
    * The response to `msg` from `source` (the client's address), with `prefix`
    * bytes left free in front (2 for TCP's length), or undefined when the packet
-   * deserves no answer.
+   * deserves no answer or response rate limiting drops it (UDP only).
    */
   handle(msg: Buffer, transport: Transport, prefix: number, source = ''): Buffer | undefined {
+    const out = this.respond(msg, transport, prefix, source);
+    return this.limiter === undefined || transport !== UDP || out === undefined ? out : this.rateLimit(out, source);
+  }
+
+  /**
+   * Response rate limiting, the one place every UDP response passes (src/rrl/):
+   * the response as it is, or cut to its question with TC set (a slip: a real
+   * client retries over TCP), or nothing.
+   */
+  private rateLimit(out: Buffer, source: string): Buffer | undefined {
+    const verdict = this.limiter!.check(source, this.limitedAs.kind, this.limitedAs.name);
+    if (verdict === SEND) return out;
+    if (verdict === DROP) return undefined;
+    const questionEnd = this.query.questionEnd;
+    const end = questionEnd > HEADER_LENGTH && questionEnd <= out.length ? questionEnd : HEADER_LENGTH;
+    out[2] |= FLAG_TC;
+    out.writeUInt16BE(end > HEADER_LENGTH ? 1 : 0, 4);
+    out.fill(0, 6, HEADER_LENGTH);
+    return out.subarray(0, end);
+  }
+
+  private respond(msg: Buffer, transport: Transport, prefix: number, source: string): Buffer | undefined {
     const q = this.query;
     const problem = parseQuery(msg, q);
     if (problem !== QueryProblem.None) return this.reject(msg, problem, transport, prefix);
@@ -73,6 +105,7 @@ export class QueryHandler {
     const limit = transport !== UDP ? MAX_MESSAGE : q.hasEdns ? Math.min(q.ednsPayload, this.options.ednsPayload) : 512;
     const shape: EdnsShape = q.hasEdns ? (q.dnssecOk ? 2 : 1) : 0;
     if (q.hasEdns && q.ednsVersion > 0) {
+      this.limitedAs = ERROR_CLASS;
       return this.finish(msg, this.encode(emptyPlan(RCODE.BADVERS, false), shape, limit), RCODE.BADVERS, transport, prefix, false);
     }
 
@@ -89,6 +122,7 @@ export class QueryHandler {
     const choice = entry.choices.length === 1 ? entry.choices[0] : pickChoice(entry);
     const bytes = choice.full.length <= limit ? choice.full : this.truncatedFor(choice, shape, limit);
     if (entry.served !== undefined) this.options.tap?.served(source, entry.served);
+    this.limitedAs = entry.limitedAs;
     return this.finish(msg, bytes, entry.rcode, transport, prefix, cached);
   }
 
@@ -103,8 +137,9 @@ export class QueryHandler {
   /** Encodes the plan once per variant of the pool answer in it (once when there is none). */
   private compile(plan: AnswerPlan, shape: EdnsShape): CachedAnswer {
     const served = this.options.tap === undefined ? undefined : poolsAnswered(plan);
+    const limitedAs = classify(plan, this.query.qkey, this.zones.findZone(this.query.qkey)?.key);
     const index = plan.answer.findIndex((entry) => (entry.rrset.pool?.variants.length ?? 0) > 1);
-    if (index < 0) return { rcode: plan.rcode, choices: [{ full: this.encode(plan, shape, MAX_MESSAGE), plan }], served, turn: 0 };
+    if (index < 0) return { rcode: plan.rcode, choices: [{ full: this.encode(plan, shape, MAX_MESSAGE), plan }], served, limitedAs, turn: 0 };
     const varying = plan.answer[index];
     const pool = varying.rrset.pool!;
     const choices = pool.variants.map((rdatas) => {
@@ -113,7 +148,7 @@ export class QueryHandler {
       const variant = { ...plan, answer };
       return { full: this.encode(variant, shape, MAX_MESSAGE), plan: variant };
     });
-    return { rcode: plan.rcode, choices, cumulativeWeights: pool.cumulativeWeights, served, turn: 0 };
+    return { rcode: plan.rcode, choices, cumulativeWeights: pool.cumulativeWeights, served, limitedAs, turn: 0 };
   }
 
   private encode(plan: AnswerPlan, shape: EdnsShape, limit: number): Buffer {
@@ -154,6 +189,7 @@ export class QueryHandler {
       this.stats.dropped++;
       return undefined;
     }
+    this.limitedAs = ERROR_CLASS;
     const q = this.query;
     const rcode = problem === QueryProblem.NotImp ? RCODE.NOTIMP : problem === QueryProblem.Notify ? this.notifyRcode(q.qkey) : RCODE.FORMERR;
     // Other opcodes get the header alone, as from NSD; a FORMERR to a QUERY echoes the question when it could be read.
