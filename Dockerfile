@@ -5,10 +5,16 @@
 # the token generated at start: `docker exec CONTAINER cat /app/.flipdns/admin-token`.
 # Before exposing 8053 beyond the host, read docs/security.md.
 FROM node:24-bookworm-slim AS build
+# The native UDP module (native/) is compiled at `npm ci` by the node-gyp bundled
+# with npm, against the headers the image keeps in /usr/local/include/node.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
+COPY native ./native
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+# A build that fell back to dgram would go unnoticed in an image: fail it instead.
+RUN node -e "require('./native/build/Release/flipdns_udp.node')"
 
 FROM node:24-bookworm-slim
 WORKDIR /app
@@ -17,6 +23,7 @@ ENV NODE_ENV=production \
     FLIPDNS_HTTP_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/build/Release/flipdns_udp.node ./native/build/Release/flipdns_udp.node
 COPY package.json ./
 COPY bin ./bin
 COPY zones ./zones

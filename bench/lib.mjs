@@ -1,4 +1,4 @@
-// Shared pieces of the benchmarks: free ports, starting NSD and flipdns on
+// Shared pieces of the benchmarks: free ports, starting NSD, Knot and flipdns on
 // loopback, CPU time of a process tree from /proc, and running dnsperf.
 // Plain ESM JavaScript so the benches run with `node bench/...` after `npm run build`.
 
@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, closeSync, 
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { knotConfig } from './knot-config.mjs';
 import { nsdConfig } from './nsd-config.mjs';
 import dnsPacket from 'dns-packet';
 
@@ -138,6 +139,33 @@ export async function startNsd({ dir, zones, port, serverCount = 1 }) {
   return { name: 'nsd', port, pid: child.pid, stop };
 }
 
+export function findKnotd() {
+  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
+    if (d && existsSync(join(d, 'knotd'))) return join(d, 'knotd');
+  }
+  throw new Error('Knot DNS is not installed (no `knotd` in PATH or /usr/sbin): apt-get install knot');
+}
+
+/** Starts `knotd` in the foreground with everything in `dir`; resolves once it answers SOA `zones[0].origin`. */
+export async function startKnot({ dir, zones, port }) {
+  const knotd = findKnotd();
+  mkdirSync(join(dir, 'db'), { recursive: true });
+  const confPath = join(dir, 'knot.conf');
+  writeFileSync(confPath, knotConfig({ dir, port, zones }));
+  const logFile = join(dir, 'knot.out');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(knotd, ['-c', confPath], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const stop = stopper(child);
+  try {
+    await waitAnswer(child, port, zones[0].origin, 'knotd', join(dir, 'knot.log'));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { name: 'knot', port, pid: child.pid, stop };
+}
+
 /** The first lines of a bench zone: origin, TTL, SOA, two in-zone name servers. */
 export function zoneHeader(origin) {
   return [
@@ -169,10 +197,11 @@ export async function startUdpEcho({ port, logFile }) {
 /**
  * Starts `node bin/flipdns serve`; resolves once it answers SOA `zone`.
  * Optional: `extraArgs` appended to the command line; `pollMs` / `probeTimeoutMs`
- * for the SOA probes (100 / 300 by default; smaller values time the start more finely).
+ * for the SOA probes (100 / 300 by default; smaller values time the start more finely);
+ * `name`, the server's name in the results (`flipdns`).
  * The result's `startupMs` is the time from spawn to the first SOA answer.
  */
-export async function startFlipdns({ zonesDir, zone, port, httpPort, workers, logFile, extraArgs = [], pollMs, probeTimeoutMs }) {
+export async function startFlipdns({ zonesDir, zone, port, httpPort, workers, logFile, extraArgs = [], pollMs, probeTimeoutMs, name = 'flipdns' }) {
   const main = join(ROOT, 'dist/cli/main.js');
   if (!existsSync(main)) throw new Error(`flipdns is not built (${main} missing): run \`npm run build\``);
   const args = [join(ROOT, 'bin/flipdns'), 'serve', '--zones', zonesDir, '--host', HOST, '--port', String(port), '--http-port', String(httpPort)];
@@ -189,7 +218,7 @@ export async function startFlipdns({ zonesDir, zone, port, httpPort, workers, lo
     await stop();
     throw err;
   }
-  return { name: 'flipdns', port, pid: child.pid, stop, startupMs: performance.now() - started };
+  return { name, port, pid: child.pid, stop, startupMs: performance.now() - started };
 }
 
 // ---------------------------------------------------------------------------

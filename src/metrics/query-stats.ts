@@ -18,6 +18,16 @@ LABELLED_TYPES.forEach((type, slot) => (TYPE_SLOT[type] = slot));
 
 export const RCODE_SLOTS = 32;
 
+/** Datagrams in a UDP batch at most (the native module's recvmmsg). */
+export const UDP_BATCH_MAX = 64;
+/** Slots of QueryStats.udp. The native module counts into them itself, in this order (native/udp.cc). */
+export const UDP_AGAIN = 0;
+export const UDP_NOBUFS = 1;
+export const UDP_SEND_ERROR = 2;
+export const UDP_PARTIAL = 3;
+export const UDP_OVERSIZED = 4;
+export const UDP_COUNTER_SLOTS = 5;
+
 export class QueryStats {
   /** Indexed [transport][type slot][rcode]. */
   readonly queries = new Float64Array(TRANSPORTS.length * TYPE_LABELS.length * RCODE_SLOTS);
@@ -25,6 +35,10 @@ export class QueryStats {
   cacheMisses = 0;
   /** Packets given no answer: too short to hold a header, or responses. */
   dropped = 0;
+  /** UDP batches handed to the handler, by their number of datagrams (the index). */
+  readonly udpBatches = new Float64Array(UDP_BATCH_MAX + 1);
+  /** What the UDP transports count when sending and receiving: UDP_AGAIN and the other slots. */
+  readonly udp = new Float64Array(UDP_COUNTER_SLOTS);
 
   count(transport: Transport, qtype: number, rcode: number): void {
     this.queries[(transport * TYPE_LABELS.length + TYPE_SLOT[qtype]) * RCODE_SLOTS + (rcode & (RCODE_SLOTS - 1))]++;

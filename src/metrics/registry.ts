@@ -4,17 +4,22 @@
 import { Counter, Gauge, collectDefaultMetrics, register } from 'prom-client';
 import { VERSION } from '../config/version.js';
 import type { QueryStats } from './query-stats.js';
+import { registerUdpMetrics } from './udp-metrics.js';
 
 export interface ZoneFigures {
   /** Per zone served: records, SOA serial, when its file last loaded (s since the epoch). */
   zones(): Iterable<{ zone: string; records: number; serial: number; loadedAt: number }>;
   cacheEntries(): number;
   cacheOverflows(): number;
+  /** The UDP response rate limiter's counts (src/rrl/), absent or undefined when it is off. */
+  rateLimiter?(): { readonly dropped: number; readonly slipped: number; readonly evictions: number } | undefined;
 }
 
 export interface ServerMetrics {
   zoneReloads: Counter<'result'>;
   zoneFileFailures: Counter<'file'>;
+  /** Counted by the TCP listener (src/server/tcp.ts) as it closes connections. */
+  tcpConnectionsClosed: Counter<'reason'>;
 }
 
 let created: ServerMetrics | undefined;
@@ -36,6 +41,19 @@ export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): Se
   counterFrom('flipdns_answer_cache_misses_total', 'Queries that needed a lookup and an encoding.', () => stats.cacheMisses);
   counterFrom('flipdns_answer_cache_overflows_total', 'Times the answer cache was emptied because it was full.', () => zones.cacheOverflows());
   counterFrom('flipdns_dropped_packets_total', 'Packets given no answer (shorter than a header, or responses).', () => stats.dropped);
+  registerUdpMetrics(stats);
+  new Counter({
+    name: 'flipdns_rrl_responses_total',
+    help: 'UDP responses response rate limiting held back, by action: dropped, or slipped (sent truncated, question only, so a real client retries over TCP).',
+    labelNames: ['action'],
+    collect() {
+      const limiter = zones.rateLimiter?.();
+      this.reset();
+      this.inc({ action: 'dropped' }, limiter?.dropped ?? 0);
+      this.inc({ action: 'slipped' }, limiter?.slipped ?? 0);
+    },
+  });
+  counterFrom('flipdns_rrl_evictions_total', 'Rate-limiting buckets still being drawn on that gave their slot to a new one (the table was full there).', () => zones.rateLimiter?.()?.evictions ?? 0);
   new Gauge({
     name: 'flipdns_answer_cache_entries',
     help: 'Precompiled responses held.',
@@ -70,6 +88,7 @@ export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): Se
   created = {
     zoneReloads: new Counter({ name: 'flipdns_zone_reloads_total', help: 'Zone set reloads, by result: ok; partial when a file failed and kept its old zone; failed when the folder could not be read and nothing changed.', labelNames: ['result'], aggregator: 'max' }),
     zoneFileFailures: new Counter({ name: 'flipdns_zone_load_failures_total', help: 'Zone and pool files that failed to load on a reload (a failure at start stops the start), by file.', labelNames: ['file'], aggregator: 'max' }),
+    tcpConnectionsClosed: new Counter({ name: 'flipdns_tcp_connections_closed_total', help: 'TCP connections the server closed, by reason: idle, incomplete (part of a query within the timeout), unread (answers the client did not read), client-limit (its address held its share), evicted (room made for a new connection).', labelNames: ['reason'] }),
   };
   return created;
 }

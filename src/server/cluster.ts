@@ -1,11 +1,13 @@
-// `--workers N`: N processes share the DNS port (the primary hands each worker
-// the same listening sockets), while the primary alone serves HTTP and sums the
-// workers' metrics. Node 20 has no SO_REUSEPORT for UDP, so cluster it is.
+// `--workers N`: N processes share the DNS port, while the primary alone serves
+// HTTP and sums the workers' metrics. The primary hands each worker the same
+// TCP listener, and the same dgram socket (Node 20 has no SO_REUSEPORT for
+// UDP); the native UDP transport binds a socket per worker with SO_REUSEPORT.
 
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, register } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from '../http/server.js';
+import { httpListenerOptions } from '../http/settings.js';
 import type { Logger } from '../log/logger.js';
 import { ZoneSet } from '../answer/zoneset.js';
 import { QueryStats } from '../metrics/query-stats.js';
@@ -47,16 +49,21 @@ export function isClusterWorker(): boolean {
 /** Returns once HTTP is up; `failed` as Instance's: rejects when the store's settings cannot work. */
 export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin): Promise<{ failed?: Promise<never> }> {
   const ready = new Set<Worker>();
+  /** How each ready worker serves UDP: the same for all, unless the native module loads in some only. */
+  const udpTransports = new Map<Worker, string>();
   let stopping = false;
   const fork = (): Worker => {
     const worker = cluster.fork({ [CONFIG_ENV]: JSON.stringify(config) });
-    worker.on('message', (message) => {
-      if (message === READY) ready.add(worker);
+    worker.on('message', (message: { type?: string; udpTransport: string } | null) => {
+      if (message?.type !== READY) return;
+      ready.add(worker);
+      udpTransports.set(worker, message.udpTransport);
     });
     return worker;
   };
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker);
+    udpTransports.delete(worker);
     if (stopping) return;
     log.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting another');
     setTimeout(fork, RESTART_DELAY_MS);
@@ -73,7 +80,7 @@ export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin
     const merged = AggregatorRegistry.aggregate(all);
     return { contentType: merged.contentType, body: await merged.metrics() };
   };
-  const workerHealth = () => ({ workers: config.workers, workersReady: ready.size });
+  const workerHealth = () => ({ workers: config.workers, workersReady: ready.size, udpTransport: [...new Set(udpTransports.values())].join(', ') || undefined });
   // With a shared store the primary follows the state too and serves the admin API;
   // an embedded store lives inside each worker, where no API can reach it.
   // The primary decides for every worker: one decider per deployment, not one per process.
@@ -89,7 +96,7 @@ export async function runPrimary(config: Config, log: Logger, plugin?: TapPlugin
       },
       health: () => ({ ...(routes?.health() ?? { instance: config.id, ...workerHealth() }), healthy: ready.size > 0 }),
       api: routes?.api,
-    });
+    }, httpListenerOptions(config, log));
   }
   process.on('SIGHUP', () => {
     log.info('reloading zones in every worker');
@@ -146,7 +153,7 @@ export async function runWorker(config: Config, log: Logger, plugin?: TapPlugin)
   });
   // A worker outliving its primary would hold the port with no one to manage it.
   process.on('disconnect', () => process.exit(0));
-  process.send?.(READY);
+  process.send?.({ type: READY, udpTransport: instance.udpTransport });
 }
 
 /** The configuration the primary validated and handed down. */

@@ -1,37 +1,35 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+// The UDP listener: the transport the `udpTransport` setting asks for, both
+// feeding the one query handler through DatagramAnswerer (udp-batch.ts).
+//   auto    the native module (Linux, built at install) where it loads, else dgram;
+//   native  the native module, and no start without it;
+//   dgram   Node's dgram.
+
+import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { UDP } from '../metrics/query-stats.js';
+import type { QueryStats } from '../metrics/query-stats.js';
 import type { QueryHandler } from './handler.js';
+import { DatagramAnswerer, type UdpTransport } from './udp-batch.js';
+import { listenDgram } from './udp-dgram.js';
+import { listenNative, loadNativeUdp } from './udp-native.js';
 
-/** Kernel receive buffer asked for, so bursts queue instead of being dropped while a worker is busy. */
-const RECEIVE_BUFFER = 4 * 1024 * 1024;
+export type UdpSettings = Pick<Config, 'host' | 'port' | 'udpTransport' | 'workers'>;
 
-export async function listenUdp(host: string, port: number, handler: QueryHandler, log: Logger): Promise<Socket> {
-  const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
-  socket.on('message', (msg, peer) => {
-    let response: Buffer | undefined;
-    try {
-      response = handler.handle(msg, UDP, 0, peer.address);
-    } catch (err) {
-      // A bug on one packet must never take the server down with it.
-      log.error({ err, peer: peer.address }, 'query handling failed');
-      return;
-    }
-    if (response !== undefined) socket.send(response, peer.port, peer.address);
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  socket.on('error', (err) => log.error({ err }, 'UDP socket error'));
-  try {
-    socket.setRecvBufferSize(RECEIVE_BUFFER);
-  } catch (err) {
-    log.warn({ err }, 'could not enlarge the UDP receive buffer');
+/** Refuses a start that asks for the native transport where it cannot load, in one line, before anything opens. */
+export function checkUdpTransport(config: Pick<Config, 'udpTransport'>): void {
+  if (config.udpTransport !== 'native') return;
+  const native = loadNativeUdp();
+  if ('problem' in native) throw new ConfigError(`udpTransport native: ${native.problem}`);
+}
+
+export async function listenUdp(settings: UdpSettings, handler: QueryHandler, stats: QueryStats, log: Logger): Promise<UdpTransport> {
+  const answerer = new DatagramAnswerer(handler, stats, log);
+  if (settings.udpTransport !== 'dgram') {
+    const native = loadNativeUdp();
+    // With workers each has a socket of its own on the port, the kernel spreading clients across them.
+    if ('binding' in native) return listenNative(native.binding, settings.host, settings.port, settings.workers > 1, answerer, stats, log);
+    if (settings.udpTransport === 'native') throw new ConfigError(`udpTransport native: ${native.problem}`);
+    log.info({ reason: native.problem }, 'UDP served by Node dgram');
   }
-  return socket;
+  return listenDgram(settings.host, settings.port, answerer, stats, log);
 }
