@@ -8,9 +8,7 @@
 //      says (SERVFAIL by default) until the store answers and the state is read.
 
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:dgram';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { ZoneSet } from '../answer/zoneset.js';
 import type { ReloadResult } from '../api/context.js';
@@ -26,19 +24,22 @@ import { type HealthStore, StoreUnavailableError } from '../health/store.js';
 import { type StateFollower, StateSync } from '../health/sync.js';
 import { Checker } from '../checks/checker.js';
 import { type HttpRoutes, startHttpServer } from '../http/server.js';
+import { httpListenerOptions } from '../http/settings.js';
 import type { Logger } from '../log/logger.js';
 import { registerHealthMetrics } from '../metrics/health-metrics.js';
 import { QueryStats } from '../metrics/query-stats.js';
 import { type ServerMetrics, type ZoneFigures, metricsRegistry, registerServerMetrics } from '../metrics/registry.js';
 import { type OverlayTarget, PoolOverlay } from '../pools/overlay.js';
+import { rateLimitSettings } from '../rrl/settings.js';
 import { nameToText } from '../zone/name.js';
 import { typeToText } from '../zone/types.js';
 import { createAdminContext, readNodes } from './admin-context.js';
 import { ConfiguredData } from './configured-data.js';
 import { QueryHandler } from './handler.js';
-import { listenTcp } from './tcp.js';
+import { listenTcp, tcpOptions } from './tcp.js';
 import { type ServingTap, type TapPlugin, type TapView, tapChange } from './tap.js';
 import { listenUdp } from './udp.js';
+import type { UdpTransport, UdpTransportKind } from './udp-batch.js';
 
 export interface Instance {
   readonly handler: QueryHandler;
@@ -47,6 +48,8 @@ export interface Instance {
   readonly tap: ServingTap | undefined;
   /** Rejects when the store's settings cannot work, also after DNS opened: the instance must stop. */
   readonly failed: Promise<never>;
+  /** How UDP is served (src/server/udp.ts). */
+  readonly udpTransport: UdpTransportKind;
   reload(): ReloadResult;
   close(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startInstance(config: Config, log: Logger, { serveHttp, de
       queryLogSample: config.queryLog,
       logQuery: (q) => log.info({ qname: nameToText(q.qname), qtype: typeToText(q.qtype), qclass: q.qclass, rcode: q.rcode, transport: q.transport === 0 ? 'udp' : 'tcp', cached: q.cached }, 'query'),
       tap,
+      rateLimit: rateLimitSettings(config),
     },
     stats,
   );
@@ -96,16 +100,19 @@ export async function startInstance(config: Config, log: Logger, { serveHttp, de
     zones: () => state?.data.zoneLoads(handler.zoneSet.zones.values()) ?? [],
     cacheEntries: () => handler.cache.size,
     cacheOverflows: () => handler.cache.overflows,
+    rateLimiter: () => handler.limiter,
   } satisfies ZoneFigures);
   const shared = startSharedState(config, log, handler, serverMetrics, { tap, decide });
   state = shared;
   let dnsOpen = false;
+  let udp: UdpTransport | undefined;
   const http =
     serveHttp && config.httpPort !== 0
       ? await startHttpServer(
           config.httpHost,
           config.httpPort,
-          shared.httpRoutes(() => ({ dns: dnsOpen ? 'open' : 'closed: waiting for the health store', zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount }), plugin?.createView(config, async () => (tap ? [tap.report()] : []))),
+          shared.httpRoutes(() => ({ dns: dnsOpen ? 'open' : 'closed: waiting for the health store', udpTransport: udp?.kind, zones: handler.zoneSet.zones.size, records: handler.zoneSet.recordCount }), plugin?.createView(config, async () => (tap ? [tap.report()] : []))),
+          httpListenerOptions(config, log),
         )
       : undefined;
 
@@ -119,22 +126,24 @@ export async function startInstance(config: Config, log: Logger, { serveHttp, de
     log.error({ waitedMs: config.storeWait, pools: config.poolsWithoutState }, 'serving DNS without the shared health state: static zones as usual, pools answer as poolsWithoutState says until the store answers');
   }
 
-  const udp: Socket = await listenUdp(config.host, config.port, handler, log);
-  const tcp: Server = await listenTcp(config.host, config.port, handler, { idleTimeoutMs: config.tcpIdleTimeout, maxConnections: config.tcpMaxConnections }, log);
+  udp = await listenUdp(config, handler, stats, log);
+  const tcp = await listenTcp(config.host, config.port, handler, tcpOptions(config, serverMetrics.tcpConnectionsClosed), log);
   dnsOpen = true;
-  log.info({ host: config.host, port: config.port, http: http ? `${config.httpHost}:${http.port}` : 'off', store: shared.store.kind, state: read ? 'read' : 'not read yet', version: VERSION }, 'serving DNS over UDP and TCP');
+  log.info({ host: config.host, port: config.port, udpTransport: udp.kind, http: http ? `${config.httpHost}:${http.port}` : 'off', store: shared.store.kind, state: read ? 'read' : 'not read yet', version: VERSION }, 'serving DNS over UDP and TCP');
 
   return {
     handler,
     httpPort: http?.port,
     tap,
     failed: shared.failed,
+    udpTransport: udp.kind,
     reload: shared.reload,
     async close() {
       await Promise.all([
-        new Promise<void>((resolve) => udp.close(() => resolve())),
-        new Promise<void>((resolve) => tcp.close(() => resolve())),
-        http ? new Promise<void>((resolve) => (http.server.close(() => resolve()), http.server.closeAllConnections())) : undefined,
+        udp?.close(),
+        // Open connections are closed, not waited for (up to tcpIdleTimeout each): tcp.ts, `close`.
+        tcp.close(),
+        http?.close(),
       ]);
       await shared.close();
     },
@@ -255,11 +264,21 @@ export function startSharedState(
           ...(problems.length > 0 && { problems }),
         };
       },
-      api: createApiHandler(
-        createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload, problems: () => [...data.problems(), ...overlay.problems] }),
-        { adminToken: adminToken(config, log) },
-        view?.routes,
-      ),
+      api: config.adminApi
+        ? createApiHandler(
+            createAdminContext({ instanceId: config.id, store, overlay, sync: liveSync, metrics: healthMetrics, log, reload, problems: () => [...data.problems(), ...overlay.problems] }),
+            {
+              adminToken: adminToken(config, log),
+              readToken: config.readToken,
+              authFailuresPerSecond: config.httpAuthFailures,
+              bodyTimeoutMs: config.httpRequestTimeout,
+              // What this instance serves, to refuse a node's wrong token before its body is read; the store still decides.
+              nodeTokenHash: (id) => (overlay.hasState ? (overlay.node(id)?.spec.tokenHash ?? null) : undefined),
+              countRefused: (reason) => healthMetrics.http.refused.inc({ reason }),
+            },
+            view?.routes,
+          )
+        : undefined,
     }),
     async close() {
       await Promise.all([decider?.stop(), checker?.stop()]);
