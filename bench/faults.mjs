@@ -188,14 +188,19 @@ const SCENARIOS = {
       const beatAt = async (port) => (await redisCli(port, 'hget', 'flipdns:node:intake', 'lastBeatAt')) || '';
       const promotedBeat = await beatAt(newPort);
       const figures = { oldMasterPort: oldPort, newMasterPort: newPort, newMasterMs: named - t };
-      // Until the old primary is a replica, the instances keep writing to it (its clients are cut then).
-      if (opts.failover !== 'kill') await waitFor('the old primary to be a replica', async () => (await redisCli(oldPort, 'role')).startsWith('slave'), { timeoutMs: 60_000, pollMs: 20 })
-        .then(() => (figures.oldMasterDemotedMs = Date.now() - t))
-        .catch(() => undefined);
-      // The fault ends when heartbeats are written to the new primary (the intake prober beats every 50 ms).
-      await waitFor('heartbeats written to the new primary', async () => (await beatAt(newPort)) !== promotedBeat, { timeoutMs: 60_000, pollMs: 10 })
-        .then(() => (figures.beatsOnNewMasterMs = Date.now() - t))
-        .catch(() => undefined);
+      // Watched side by side: when the old primary becomes a replica (Sentinel's next INFO round, ~10 s: a
+      // client that does not follow +switch-master writes to it, and loses the writes, until then), and when
+      // heartbeats are written to the new primary (the intake prober beats every 50 ms): the fault ends with both.
+      await Promise.all([
+        opts.failover === 'kill'
+          ? undefined
+          : waitFor('the old primary to be a replica', async () => (await redisCli(oldPort, 'role')).startsWith('slave'), { timeoutMs: 60_000, pollMs: 20 })
+              .then(() => (figures.oldMasterDemotedMs = Date.now() - t))
+              .catch(() => undefined),
+        waitFor('heartbeats written to the new primary', async () => (await beatAt(newPort)) !== promotedBeat, { timeoutMs: 60_000, pollMs: 10 })
+          .then(() => (figures.beatsOnNewMasterMs = Date.now() - t))
+          .catch(() => undefined),
+      ]);
       const faultEnd = Date.now();
       if (figures.beatsOnNewMasterMs !== undefined && opts.failover !== 'kill') figures.writesToOldMasterMs = figures.beatsOnNewMasterMs - figures.newMasterMs;
       const at = (v) => (v === undefined ? 'never (60 s)' : `${fmt(v)} ms`);
@@ -205,7 +210,7 @@ const SCENARIOS = {
         notes: [
           opts.failover === 'kill'
             ? `primary SIGKILLed; new master named ${at(figures.newMasterMs)} after, beats written to it after ${at(figures.beatsOnNewMasterMs)}`
-            : `new master named ${at(figures.newMasterMs)} after SENTINEL FAILOVER, old one a replica after ${at(figures.oldMasterDemotedMs)}, beats written to the new one after ${at(figures.beatsOnNewMasterMs)} (writes went to the old one, and were lost, for ${at(figures.writesToOldMasterMs)})`,
+            : `new master named ${at(figures.newMasterMs)} after SENTINEL FAILOVER, old one a replica after ${at(figures.oldMasterDemotedMs)}, beats written to the new one after ${at(figures.beatsOnNewMasterMs)} (heartbeats lost to the old one after the new one was named: ${at(figures.writesToOldMasterMs)})`,
         ],
       };
     },
