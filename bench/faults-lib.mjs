@@ -716,6 +716,14 @@ export function startDnsperf(procs, dir, { name, port, queries, seconds, qps, ti
   return result;
 }
 
+export function versionOf(cmd, args, re) {
+  try {
+    return re.exec(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export function dnsperfVersion() {
   try {
     // dnsperf -h prints to stderr and exits 1.

@@ -66,31 +66,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import {
-  FALL,
-  INTERVAL_MS,
-  POOL,
-  VALUES,
-  childPids,
-  deciderOf,
-  dnsperfVersion,
-  healthz,
-  IntakeProber,
-  logLines,
-  metricsText,
-  parseNodeMetrics,
-  redisCli,
-  runWithCleanup,
-  Sampler,
-  say,
-  sleep,
-  startDeployment,
-  startDnsperf,
-  storeNodes,
-  waitFor,
-  waitHealthy,
-  writeZone,
-} from './faults-lib.mjs';
+import { FALL, INTERVAL_MS, POOL, VALUES, childPids, deciderOf, dnsperfVersion, healthz, IntakeProber, logLines, metricsText, parseNodeMetrics, redisCli, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, storeNodes, waitFor, waitHealthy, writeZone, versionOf } from './faults-lib.mjs';
 import { ROOT, fmt, parseArgs, probe } from './lib.mjs';
 
 const HELP = `usage: npm run build && node bench/faults.mjs [options]
@@ -560,14 +536,6 @@ function table(results) {
 }
 
 // ---------------------------------------------------------------------------
-
-function versionOf(cmd, args, re) {
-  try {
-    return re.exec(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1];
-  } catch {
-    return undefined;
-  }
-}
 
 await runWithCleanup('flipdns-bench-faults-', opts.keep, async ({ dir, procs }) => {
   const started = new Date();

@@ -23,7 +23,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { childPids, dnsperfVersion, logLines, rssAndFds, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf } from './faults-lib.mjs';
+import { childPids, dnsperfVersion, logLines, rssAndFds, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, versionOf } from './faults-lib.mjs';
 import { ROOT, fmt, median, parseArgs } from './lib.mjs';
 
 const HELP = `usage: npm run build && node bench/soak.mjs [options]
@@ -227,12 +227,4 @@ function render(report, labels) {
     `flips: web1's agent stopped or started ${report.agentToggles} times; answer changes served: ${report.flipsServed}; detection (agent stopped -> both instances answer web2): ${d ? `median ${fmt(d.median)} ms, min ${fmt(d.min)}, max ${fmt(d.max)} over ${d.count}` : '-'}`,
     `false flips: web2 down decisions ${report.falseFlips.web2DownDecisions}; answers other than web1/web2 (NODATA, SERVFAIL...) ${Object.values(report.falseFlips.answersOtherThanWeb1OrWeb2).join('/')}`,
   ].join('\n');
-}
-
-function versionOf(cmd, args, re) {
-  try {
-    return re.exec(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1];
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@
 import { Counter, Gauge, collectDefaultMetrics, register } from 'prom-client';
 import { VERSION } from '../config/version.js';
 import type { QueryStats } from './query-stats.js';
+import { counterFrom } from './counter-from.js';
 import { registerUdpMetrics } from './udp-metrics.js';
 
 export interface ZoneFigures {
@@ -91,17 +92,6 @@ export function registerServerMetrics(stats: QueryStats, zones: ZoneFigures): Se
     tcpConnectionsClosed: new Counter({ name: 'flipdns_tcp_connections_closed_total', help: 'TCP connections the server closed, by reason: idle, incomplete (part of a query within the timeout), unread (answers the client did not read), client-limit (its address held its share), evicted (room made for a new connection).', labelNames: ['reason'] }),
   };
   return created;
-}
-
-function counterFrom(name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
 }
 
 export { register as metricsRegistry };

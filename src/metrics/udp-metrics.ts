@@ -2,6 +2,7 @@
 // QueryStats' typed arrays on the hot path and copied in at scrape time.
 
 import { Counter } from 'prom-client';
+import { counterFrom } from './counter-from.js';
 import { type QueryStats, UDP_AGAIN, UDP_NOBUFS, UDP_OVERSIZED, UDP_PARTIAL, UDP_SEND_ERROR } from './query-stats.js';
 
 /** Batch sizes by powers of two: the label of each, and the smallest size it holds. */
@@ -42,17 +43,6 @@ export function registerUdpMetrics(stats: QueryStats): void {
       this.inc({ reason: 'error' }, stats.udp[UDP_SEND_ERROR]);
     },
   });
-  counter('flipdns_udp_partial_sends_total', 'sendmmsg calls that sent only part of a batch of answers (the native transport).', () => stats.udp[UDP_PARTIAL]);
-  counter('flipdns_udp_oversized_dropped_total', 'UDP datagrams dropped unanswered because longer than 4096 bytes (the native transport).', () => stats.udp[UDP_OVERSIZED]);
-}
-
-function counter(name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
+  counterFrom('flipdns_udp_partial_sends_total', 'sendmmsg calls that sent only part of a batch of answers (the native transport).', () => stats.udp[UDP_PARTIAL]);
+  counterFrom('flipdns_udp_oversized_dropped_total', 'UDP datagrams dropped unanswered because longer than 4096 bytes (the native transport).', () => stats.udp[UDP_OVERSIZED]);
 }
