@@ -5,6 +5,7 @@
 // namespace; the addresses exist only inside the lab.
 
 import { execFile, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type Lab, type LabProcess, findBinary } from '../drill/lab.js';
 
@@ -23,10 +24,30 @@ export interface Host {
 }
 
 let counter = 0;
+/** Labs name their namespaces `fdc<pid mod 100000>x<n>-<host>`. */
+const OURS = /^fdc(\d+)x\d+-/;
+const PID_SPACE = 100_000;
+let swept: Promise<void> | undefined;
+
+/**
+ * Deletes the namespaces a lab left behind when its process was killed
+ * (SIGKILL runs no teardown): ours by name, empty, and made by a process that
+ * no longer exists. Once per process, before its first namespace.
+ */
+async function sweepStaleNamespaces(ip: string): Promise<void> {
+  const live = new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map((pid) => Number(pid) % PID_SPACE));
+  const names = (await run(ip, ['netns', 'list'])).stdout.split('\n').map((line) => line.split(' ')[0]);
+  for (const ns of names) {
+    const owner = OURS.exec(ns);
+    if (!owner || live.has(Number(owner[1]))) continue;
+    if ((await run(ip, ['netns', 'pids', ns])).stdout.trim() !== '') continue;
+    await run(ip, ['netns', 'delete', ns]).catch(() => undefined);
+  }
+}
 
 export class NetLab {
   private readonly ip = findBinary('ip', 'iproute2');
-  private readonly prefix = `fdc${process.pid % 100_000}x${counter++}`;
+  private readonly prefix = `fdc${process.pid % PID_SPACE}x${counter++}`;
   private readonly namespaces: string[] = [];
 
   constructor(readonly lab: Lab) {
@@ -43,6 +64,7 @@ export class NetLab {
   /** A new namespace with loopback up; `forwarding` makes it a router. */
   async host(name: string, { forwarding = false }: { forwarding?: boolean } = {}): Promise<Host> {
     const ns = `${this.prefix}-${name}`;
+    await (swept ??= sweepStaleNamespaces(this.ip));
     await run(this.ip, ['netns', 'add', ns]);
     this.namespaces.push(ns);
     const host: Host = {
