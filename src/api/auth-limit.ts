@@ -4,7 +4,7 @@
 // any check, until the bucket refills. Guessing tokens, or node ids, gets
 // nowhere, and costs neither a store call nor a log line each time.
 
-import { isIPv6 } from 'node:net';
+import { IPV4, IPV6, parseAddress } from '../rrl/address.js';
 
 /** Addresses remembered at most; beyond it the oldest are forgotten (a flood from many addresses finds a fresh bucket each: the log and the counts still hold). */
 const MAX_ADDRESSES = 10_000;
@@ -65,18 +65,14 @@ export class AuthFailureLimit {
   }
 }
 
-/** IPv4 as is (also when mapped into IPv6); IPv6 by its /64. */
+const groups = new Uint16Array(8);
+const words = new Uint32Array(2);
+
+/** IPv4 as is (also when mapped into IPv6); IPv6 by its /64; read as the rate limiter of DNS reads it (src/rrl/address.ts). */
 export function addressKey(address: string | undefined): string {
   if (address === undefined) return '?';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1];
-  if (!isIPv6(address)) return address;
-  const [head, tail = ''] = address.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return groups
-    .slice(0, 4)
-    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':') + '::/64';
+  const family = parseAddress(address, groups, words);
+  if (family === IPV4) return `${words[0]}`;
+  if (family === IPV6) return `${words[0]}:${words[1]}/64`;
+  return address;
 }

@@ -1,6 +1,7 @@
-// The source address of a query, as Node's dgram gives it ("192.0.2.1",
-// "2001:db8::1", "::ffff:192.0.2.1" from a dual-stack socket, "fe80::1%eth0"),
-// read into numbers without allocating: this runs once per limited response.
+// A client's source address, as Node gives it ("192.0.2.1", "2001:db8::1",
+// "::ffff:192.0.2.1" from a dual-stack socket, "fe80::1%eth0"), read into
+// numbers without allocating: this runs once per limited DNS response. The
+// admin API's limit on refused authentications reads addresses with it too.
 
 export const INVALID = 0;
 export const IPV4 = 1;
