@@ -716,6 +716,17 @@ export function startDnsperf(procs, dir, { name, port, queries, seconds, qps, ti
   return result;
 }
 
+/** The table on stdout and, with --json FILE, the report in FILE; with --json -, the report on stdout and the table on stderr. */
+export function printReport(text, report, json) {
+  if (json === '-') {
+    process.stderr.write(`${text}\n`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${text}\n`);
+    if (json) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
 export function versionOf(cmd, args, re) {
   try {
     return re.exec(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1];

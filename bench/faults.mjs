@@ -63,10 +63,9 @@
 //      that every false-flip source must count (1), to show that they work
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { FALL, INTERVAL_MS, POOL, VALUES, childPids, deciderOf, dnsperfVersion, healthz, IntakeProber, logLines, metricsText, parseNodeMetrics, redisCli, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, storeNodes, waitFor, waitHealthy, writeZone, versionOf } from './faults-lib.mjs';
+import { FALL, INTERVAL_MS, POOL, VALUES, childPids, deciderOf, dnsperfVersion, healthz, IntakeProber, logLines, metricsText, parseNodeMetrics, redisCli, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, storeNodes, waitFor, waitHealthy, writeZone, versionOf, printReport } from './faults-lib.mjs';
 import { ROOT, fmt, parseArgs, probe } from './lib.mjs';
 
 const HELP = `usage: npm run build && node bench/faults.mjs [options]
@@ -559,11 +558,5 @@ await runWithCleanup('flipdns-bench-faults-', opts.keep, async ({ dir, procs }) 
     scenarios: results,
   };
   const text = table(results);
-  if (opts.json === '-') {
-    process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    process.stdout.write(`${text}\n`);
-    if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-  }
+  printReport(text, report, opts.json);
 });

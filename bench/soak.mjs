@@ -21,9 +21,8 @@
 // web2's agent runs throughout, so any down decision for web2 is a false flip.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { childPids, dnsperfVersion, logLines, rssAndFds, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, versionOf } from './faults-lib.mjs';
+import { childPids, dnsperfVersion, logLines, rssAndFds, runWithCleanup, Sampler, say, sleep, startDeployment, startDnsperf, versionOf, printReport } from './faults-lib.mjs';
 import { ROOT, fmt, median, parseArgs } from './lib.mjs';
 
 const HELP = `usage: npm run build && node bench/soak.mjs [options]
@@ -160,13 +159,7 @@ await runWithCleanup('flipdns-bench-soak-', opts.keep, async ({ dir, procs }) =>
   };
 
   const text = render(report, labels);
-  if (opts.json === '-') {
-    process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    process.stdout.write(`${text}\n`);
-    if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-  }
+  printReport(text, report, opts.json);
 });
 
 function slope(xs, ys) {
